@@ -1,0 +1,333 @@
+package io.trellis.core.policy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.boot.env.OriginTrackedMapPropertySource;
+import org.springframework.boot.origin.Origin;
+import org.springframework.boot.origin.OriginTrackedValue;
+import org.springframework.boot.origin.PropertySourceOrigin;
+import org.springframework.core.NestedExceptionUtils;
+
+/**
+ * Binds a service's policy from its property sources (its own file over the mesh-wide
+ * {@code application.yml}) to a {@link ServicePolicy}, with Spring Boot's {@link Binder}, and
+ * validates it. Every key must be a known field under {@value #PREFIX}; every error names the
+ * file, the field and the bad value. Used alike by the control plane before it serves a
+ * version, by the sidecar before it applies one, and by the offline validator.
+ */
+public final class PolicyBinder {
+
+	/** The prefix of every policy property. */
+	public static final String PREFIX = "mesh.policy";
+
+	/** Most routes one service's policy may declare. */
+	public static final int MAX_ROUTES = 1000;
+
+	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9a-zA-Z-]+");
+
+	private PolicyBinder() {
+	}
+
+	/**
+	 * Binds and validates.
+	 * @param service the service the policy is for
+	 * @param sources its property sources, highest precedence first
+	 * @return the validated policy
+	 * @throws PolicyException naming every error found
+	 */
+	public static ServicePolicy bind(String service, List<PolicySource> sources) {
+		if (!ServiceNames.isValid(service)) {
+			throw new PolicyException(String.valueOf(service), List.of(new PolicyError(null, "service", null,
+					"'" + service + "' is not a valid service name: use lower-case letters, digits and '-', "
+							+ "starting and ending with a letter or digit, at most 63 characters")));
+		}
+		Errors errors = new Errors(sources);
+		for (PolicySource source : sources) {
+			for (String key : source.properties().keySet()) {
+				if (!key.startsWith(PREFIX + ".") && !key.startsWith(PREFIX + "[")) {
+					errors.add(source.name(), key, source.positionOf(key),
+							"unknown property: a policy file may only contain fields under '" + PREFIX + "'");
+				}
+			}
+		}
+		errors.throwIfAny(service);
+		Spec spec = bindSpec(service, sources, errors);
+		return validate(service, spec, errors);
+	}
+
+	private static Spec bindSpec(String service, List<PolicySource> sources, Errors errors) {
+		List<ConfigurationPropertySource> propertySources = new ArrayList<>();
+		for (PolicySource source : sources) {
+			Map<String, Object> tracked = new LinkedHashMap<>();
+			source.properties().forEach((key, value) -> tracked.put(key,
+					OriginTrackedValue.of(value, new PolicyOrigin(source.name(), source.positionOf(key)))));
+			ConfigurationPropertySources.from(new OriginTrackedMapPropertySource(source.name(), tracked, true))
+				.forEach(propertySources::add);
+		}
+		Binder binder = new Binder(propertySources);
+		try {
+			return binder.bind(PREFIX, Bindable.of(Spec.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
+				.orElse(new Spec(null, null, null));
+		}
+		catch (BindException ex) {
+			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+				for (ConfigurationProperty property : unbound.getUnboundProperties()) {
+					PolicyOrigin origin = PolicyOrigin.of(property.getOrigin());
+					String name = property.getName().toString();
+					errors.add(origin.file(), name, origin.position(), unboundReason(name, sources));
+				}
+			}
+			else {
+				ConfigurationProperty property = ex.getProperty();
+				String field = (property != null) ? property.getName().toString() : ex.getName().toString();
+				PolicyOrigin origin = PolicyOrigin.of((property != null) ? property.getOrigin() : null);
+				Object value = (property != null) ? property.getValue() : null;
+				Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
+				errors.add(origin.file(), field, origin.position(),
+						"invalid value '" + value + "': " + describe(cause, ex.getTarget().getType().resolve()));
+			}
+			errors.throwIfAny(service);
+			throw new IllegalStateException("unreachable", ex);
+		}
+	}
+
+	/**
+	 * Why a property was not bound: an unknown field, or an element of a list whose earlier
+	 * elements are missing, which happens when YAML drops an empty entry such as {@code {}}.
+	 */
+	private static String unboundReason(String name, List<PolicySource> sources) {
+		java.util.regex.Matcher index = Pattern.compile("\\[(\\d+)]").matcher(name);
+		while (index.find()) {
+			int position = Integer.parseInt(index.group(1));
+			if (position > 0) {
+				String previous = name.substring(0, index.start()) + "[" + (position - 1) + "]";
+				boolean present = sources.stream()
+					.flatMap((source) -> source.properties().keySet().stream())
+					.anyMatch((key) -> key.startsWith(previous));
+				if (!present) {
+					return "element " + position + " of a list whose element " + (position - 1)
+							+ " is missing or empty (YAML drops an empty entry such as '{}': give it a field)";
+				}
+			}
+		}
+		return "unknown field";
+	}
+
+	private static String describe(Throwable cause, Class<?> target) {
+		if (target == Duration.class) {
+			return "not a duration (use a number with a unit, such as 500ms, 2s or 1m)";
+		}
+		if (target == Integer.class || target == int.class) {
+			return "not a whole number";
+		}
+		String message = cause.getMessage();
+		return (message != null) ? message : cause.getClass().getSimpleName();
+	}
+
+	private static ServicePolicy validate(String service, Spec spec, Errors errors) {
+		Duration timeout = ServicePolicy.DEFAULT_TIMEOUT;
+		if (spec.timeout() != null) {
+			if (spec.timeout().isNegative() || spec.timeout().isZero()
+					|| spec.timeout().compareTo(ServicePolicy.MAX_TIMEOUT) > 0) {
+				errors.at(PREFIX + ".timeout", "must be more than 0 and at most 1h, was " + format(spec.timeout()));
+			}
+			else {
+				timeout = spec.timeout();
+			}
+		}
+		Map<String, Subset> subsets = new LinkedHashMap<>();
+		if (spec.subsets() != null) {
+			spec.subsets().forEach((name, labels) -> {
+				String field = PREFIX + ".subsets." + name;
+				if (!ServiceNames.isValid(name)) {
+					errors.at(field, "'" + name + "' is not a valid subset name: use lower-case letters, digits and '-'");
+				}
+				else if (labels == null || labels.isEmpty()) {
+					errors.at(field, "a subset must select at least one label, such as 'version: v2'");
+				}
+				else if (labels.entrySet().stream().anyMatch((e) -> e.getKey().isBlank() || e.getValue() == null
+						|| e.getValue().isBlank())) {
+					errors.at(field, "labels and their values must not be blank");
+				}
+				else {
+					subsets.put(name, new Subset(name, labels));
+				}
+			});
+		}
+		List<RouteRule> routes = new ArrayList<>();
+		if (spec.routes() != null) {
+			if (spec.routes().size() > MAX_ROUTES) {
+				errors.at(PREFIX + ".routes", "at most " + MAX_ROUTES + " routes, found " + spec.routes().size());
+			}
+			int catchAll = -1;
+			for (int i = 0; i < spec.routes().size(); i++) {
+				String field = PREFIX + ".routes[" + i + "]";
+				RouteSpec route = spec.routes().get(i);
+				if (catchAll >= 0) {
+					errors.at(field, "unreachable: routes[" + catchAll
+							+ "] has no match and so takes every request; put catch-all routes last");
+				}
+				RouteRule rule = validateRoute(field, route, subsets, errors);
+				if (rule != null) {
+					routes.add(rule);
+					if (rule.match().matchesEverything() && catchAll < 0) {
+						catchAll = i;
+					}
+				}
+			}
+		}
+		errors.throwIfAny(service);
+		return new ServicePolicy(service, timeout, subsets, routes);
+	}
+
+	private static RouteRule validateRoute(String field, RouteSpec route, Map<String, Subset> subsets,
+			Errors errors) {
+		if (route == null) {
+			errors.at(field, "empty route");
+			return null;
+		}
+		int before = errors.count();
+		Map<String, String> headers = new LinkedHashMap<>();
+		if (route.match() != null && route.match().headers() != null) {
+			route.match().headers().forEach((name, value) -> {
+				String headerField = field + ".match.headers." + name;
+				if (!HEADER_NAME.matcher(name).matches()) {
+					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
+				}
+				else if (headers.put(name.toLowerCase(Locale.ROOT), (value != null) ? value : "") != null) {
+					errors.at(headerField, "header '" + name + "' is listed twice (names are case-insensitive)");
+				}
+			});
+		}
+		List<WeightedSubset> to = new ArrayList<>();
+		if (route.to() == null || route.to().isEmpty()) {
+			errors.at(field + ".to", "a route needs at least one destination, such as '- subset: v1'");
+		}
+		else {
+			Set<String> seen = new HashSet<>();
+			long total = 0;
+			for (int j = 0; j < route.to().size(); j++) {
+				String toField = field + ".to[" + j + "]";
+				DestinationSpec destination = route.to().get(j);
+				String subset = (destination != null) ? destination.subset() : null;
+				int weight = (destination != null && destination.weight() != null) ? destination.weight() : 1;
+				if (subset != null && !subsets.containsKey(subset)) {
+					errors.at(toField + ".subset", "subset '" + subset + "' is not defined in " + PREFIX + ".subsets"
+							+ (subsets.isEmpty() ? " (none are)" : " (defined: " + String.join(", ", subsets.keySet()) + ")"));
+				}
+				if (!seen.add(String.valueOf(subset))) {
+					errors.at(toField, (subset != null) ? "subset '" + subset + "' is listed twice"
+							: "the whole service is listed twice");
+				}
+				if (weight < 0 || weight > WeightedSubset.MAX_WEIGHT) {
+					errors.at(toField + ".weight",
+							"must be between 0 and " + WeightedSubset.MAX_WEIGHT + ", was " + weight);
+				}
+				else {
+					total += weight;
+				}
+				to.add(new WeightedSubset(subset, Math.max(0, Math.min(weight, WeightedSubset.MAX_WEIGHT))));
+			}
+			if (total == 0 && errors.count() == before) {
+				errors.at(field + ".to", "the weights must not all be 0");
+			}
+		}
+		return (errors.count() == before) ? new RouteRule(new RouteMatch(headers), to) : null;
+	}
+
+	private static String format(Duration duration) {
+		return duration.toString().substring(2).toLowerCase(Locale.ROOT);
+	}
+
+	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
+	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes) {
+	}
+
+	record RouteSpec(MatchSpec match, List<DestinationSpec> to) {
+	}
+
+	record MatchSpec(Map<String, String> headers) {
+	}
+
+	record DestinationSpec(String subset, Integer weight) {
+	}
+
+	/** The file and position a bound value came from. */
+	record PolicyOrigin(String file, String position) implements Origin {
+
+		static PolicyOrigin of(Origin origin) {
+			for (int depth = 0; origin != null && depth < 8; depth++) {
+				if (origin instanceof PolicyOrigin policyOrigin) {
+					return policyOrigin;
+				}
+				origin = (origin instanceof PropertySourceOrigin sourceOrigin && sourceOrigin.getOrigin() != null)
+						? sourceOrigin.getOrigin() : origin.getParent();
+			}
+			return new PolicyOrigin(null, null);
+		}
+
+		@Override
+		public String toString() {
+			return (this.position != null) ? this.file + ":" + this.position : String.valueOf(this.file);
+		}
+
+	}
+
+	/** Collects errors, finding for a field the file that set it. */
+	private static final class Errors {
+
+		private final List<PolicySource> sources;
+
+		private final List<PolicyError> errors = new ArrayList<>();
+
+		Errors(List<PolicySource> sources) {
+			this.sources = sources;
+		}
+
+		void add(String file, String field, String position, String reason) {
+			this.errors.add(new PolicyError(file, field, position, reason));
+		}
+
+		/** Records an error for a field, attributed to the highest-precedence file that sets it. */
+		void at(String field, String reason) {
+			for (PolicySource source : this.sources) {
+				for (String key : source.properties().keySet()) {
+					if (key.equals(field) || key.startsWith(field + ".") || key.startsWith(field + "[")) {
+						add(source.name(), field, source.positionOf(key), reason);
+						return;
+					}
+				}
+			}
+			add(null, field, null, reason);
+		}
+
+		int count() {
+			return this.errors.size();
+		}
+
+		void throwIfAny(String service) {
+			if (!this.errors.isEmpty()) {
+				throw new PolicyException(service, this.errors);
+			}
+		}
+
+	}
+
+}

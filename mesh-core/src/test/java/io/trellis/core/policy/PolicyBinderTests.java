@@ -1,0 +1,277 @@
+package io.trellis.core.policy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+class PolicyBinderTests {
+
+	@TempDir
+	Path dir;
+
+	@Test
+	void bindsTimeoutSubsetsAndRoutes() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh:
+				  policy:
+				    timeout: 2s
+				    subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				    routes:
+				      - match: { headers: { X-Canary: "true" } }
+				        to: [ { subset: v2 } ]
+				      - to: [ { subset: v1, weight: 90 }, { subset: v2, weight: 10 } ]
+				""");
+		assertThat(policy.timeout()).isEqualTo(Duration.ofSeconds(2));
+		assertThat(policy.subsets()).containsOnlyKeys("v1", "v2");
+		assertThat(policy.subsets().get("v2").labels()).isEqualTo(Map.of("version", "v2"));
+		assertThat(policy.routes()).hasSize(2);
+		assertThat(policy.routes().get(0).match().headers()).isEqualTo(Map.of("x-canary", "true"));
+		assertThat(policy.routes().get(0).to()).containsExactly(new WeightedSubset("v2", 1));
+		assertThat(policy.routes().get(1).match().matchesEverything()).isTrue();
+		assertThat(policy.routes().get(1).to()).containsExactly(new WeightedSubset("v1", 90),
+				new WeightedSubset("v2", 10));
+		assertThat(policy.effectiveRoutes()).isEqualTo(policy.routes());
+	}
+
+	@Test
+	void emptyPolicyGivesDefaultsAndRoutesToEveryEndpoint() throws IOException {
+		ServicePolicy policy = bind("orders", "mesh:\n  policy: {}\n");
+		assertThat(policy).isEqualTo(ServicePolicy.defaults("orders"));
+		assertThat(policy.timeout()).isEqualTo(ServicePolicy.DEFAULT_TIMEOUT);
+		assertThat(policy.effectiveRoutes()).containsExactly(RouteRule.TO_ALL_ENDPOINTS);
+	}
+
+	@Test
+	void headerRouteWithoutCatchAllFallsBackToEveryEndpoint() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  subsets: { v2: { version: v2 } }
+				  routes:
+				    - match: { headers: { x-canary: "true" } }
+				      to: [ { subset: v2 } ]
+				""");
+		assertThat(policy.effectiveRoutes()).hasSize(2).endsWith(RouteRule.TO_ALL_ENDPOINTS);
+	}
+
+	@Test
+	void serviceFileOverridesMeshWideDefaults() throws IOException {
+		Path app = write("application.yml", "mesh.policy.timeout: 5s\n");
+		Path orders = write("orders.yml", "mesh.policy.subsets.v1.version: v1\n");
+		List<PolicySource> sources = new ArrayList<>(PolicyFiles.read(orders));
+		sources.addAll(PolicyFiles.read(app));
+		assertThat(PolicyBinder.bind("orders", sources).timeout()).isEqualTo(Duration.ofSeconds(5));
+
+		Path override = write("orders.yml", "mesh.policy.timeout: 1s\n");
+		sources = new ArrayList<>(PolicyFiles.read(override));
+		sources.addAll(PolicyFiles.read(app));
+		assertThat(PolicyBinder.bind("orders", sources).timeout()).isEqualTo(Duration.ofSeconds(1));
+	}
+
+	@Test
+	void unknownFieldIsAnErrorNamingFileFieldAndLine() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh:
+				  policy:
+				    timeout: 2s
+				    timeuot: 3s
+				""");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.file()).isEqualTo("orders.yml");
+			assertThat(error.field()).isEqualTo("mesh.policy.timeuot");
+			assertThat(error.position()).startsWith("4:");
+			assertThat(error.reason()).isEqualTo("unknown field");
+		});
+		assertThat(ex.getMessage()).contains("orders.yml:4:", "mesh.policy.timeuot", "unknown field");
+	}
+
+	@Test
+	void propertyOutsideThePolicyPrefixIsAnError() throws IOException {
+		PolicyException ex = bindFails("orders", "server.port: 80\n");
+		assertThat(ex.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.toString()).contains("orders.yml:1:", "server.port",
+					"only contain fields under 'mesh.policy'"));
+	}
+
+	@Test
+	void malformedDurationNamesTheValue() throws IOException {
+		PolicyException ex = bindFails("orders", "mesh.policy.timeout: soon\n");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("mesh.policy.timeout");
+			assertThat(error.reason()).contains("'soon'", "not a duration");
+			assertThat(error.file()).isEqualTo("orders.yml");
+		});
+	}
+
+	@Test
+	void nonNumericWeightNamesTheValue() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - to: [ { weight: lots } ]
+				""");
+		assertThat(ex.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.toString()).contains("mesh.policy.routes[0].to[0].weight",
+					"'lots'", "not a whole number"));
+	}
+
+	@Test
+	void outOfRangeTimeoutIsAnError() throws IOException {
+		assertThat(bindFails("orders", "mesh.policy.timeout: 0s\n").getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("more than 0"));
+		assertThat(bindFails("orders", "mesh.policy.timeout: 2h\n").getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("at most 1h", "2h"));
+	}
+
+	@Test
+	void routeToUndefinedSubsetIsAnError() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 } }
+				  routes:
+				    - to: [ { subset: v3 } ]
+				""");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("mesh.policy.routes[0].to[0].subset");
+			assertThat(error.reason()).contains("'v3'", "defined: v1");
+			assertThat(error.position()).startsWith("4:");
+		});
+	}
+
+	@Test
+	void everyErrorIsReportedNotJustTheFirst() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { V1: { version: v1 }, v2: {} }
+				  routes:
+				    - to: [ { subset: v2, weight: -1 } ]
+				    - to: []
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.contains("mesh.policy.subsets.V1", "mesh.policy.routes[0].to[0].subset",
+					"mesh.policy.routes[0].to[0].weight", "mesh.policy.routes[1].to");
+	}
+
+	@Test
+	void allZeroWeightsAreAnError() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - to: [ { subset: v1, weight: 0 }, { subset: v2, weight: 0 } ]
+				""");
+		assertThat(ex.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("must not all be 0"));
+	}
+
+	@Test
+	void zeroWeightBesideAPositiveOneIsAllowed() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  subsets: { blue: { color: blue }, green: { color: green } }
+				  routes:
+				    - to: [ { subset: blue, weight: 0 }, { subset: green, weight: 100 } ]
+				""");
+		assertThat(policy.routes().get(0).to()).extracting(WeightedSubset::weight).containsExactly(0, 100);
+	}
+
+	@Test
+	void routeAfterACatchAllIsUnreachable() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - to: [ { weight: 1 } ]
+				    - match: { headers: { x-canary: "true" } }
+				      to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("mesh.policy.routes[1]");
+			assertThat(error.reason()).contains("unreachable", "routes[0]");
+		});
+	}
+
+	@Test
+	void sameSubsetTwiceInOneRouteIsAnError() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 } }
+				  routes:
+				    - to: [ { subset: v1 }, { subset: v1 } ]
+				""");
+		assertThat(ex.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("listed twice"));
+	}
+
+	@Test
+	void invalidHeaderNameIsAnError() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - match: { headers: { "[bad header]": "x" } }
+				      to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("not a valid HTTP header name"));
+	}
+
+	@Test
+	void emptyListEntryDroppedByYamlIsExplained() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - {}
+				    - to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).isNotEmpty()
+			.allSatisfy((error) -> assertThat(error.reason()).contains("element 0 is missing or empty"));
+	}
+
+	@Test
+	void invalidServiceNameIsAnError() {
+		assertThatExceptionOfType(PolicyException.class).isThrownBy(() -> PolicyBinder.bind("Orders_1", List.of()))
+			.withMessageContaining("'Orders_1' is not a valid service name");
+	}
+
+	@Test
+	void malformedYamlIsReportedWithTheFileName() throws IOException {
+		Path file = write("orders.yml", "mesh:\n  policy:\n    timeout: [2s\n");
+		assertThatExceptionOfType(PolicyException.class).isThrownBy(() -> PolicyFiles.read(file))
+			.satisfies((ex) -> assertThat(ex.getErrors()).singleElement()
+				.satisfies((error) -> assertThat(error.toString()).startsWith("orders.yml").contains("cannot be read")));
+	}
+
+	@Test
+	void versionDependsOnContentOnly() throws IOException {
+		List<PolicySource> a = PolicyFiles.read(write("orders.yml", "mesh.policy.timeout: 2s\n"));
+		List<PolicySource> same = PolicyFiles.read(write("orders.yml", "mesh:\n  policy:\n    timeout: 2s\n"));
+		List<PolicySource> other = PolicyFiles.read(write("orders.yml", "mesh.policy.timeout: 3s\n"));
+		assertThat(PolicyVersion.of(a)).hasSize(12).isEqualTo(PolicyVersion.of(same));
+		assertThat(PolicyVersion.of(a)).isNotEqualTo(PolicyVersion.of(other));
+	}
+
+	private ServicePolicy bind(String service, String yaml) throws IOException {
+		return PolicyBinder.bind(service, PolicyFiles.read(write(service + ".yml", yaml)));
+	}
+
+	private PolicyException bindFails(String service, String yaml) throws IOException {
+		List<PolicySource> sources = PolicyFiles.read(write(service + ".yml", yaml));
+		return org.assertj.core.api.Assertions.catchThrowableOfType(PolicyException.class,
+				() -> PolicyBinder.bind(service, sources));
+	}
+
+	private Path write(String name, String content) throws IOException {
+		Path file = this.dir.resolve(name);
+		Files.writeString(file, content);
+		return file;
+	}
+
+}
