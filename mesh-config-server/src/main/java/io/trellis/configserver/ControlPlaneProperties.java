@@ -1,0 +1,52 @@
+package io.trellis.configserver;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the Trellis control plane.
+ *
+ * @param registry the endpoint registry
+ * @param policy loading and validating policy
+ * @param watch the long-poll watch stream
+ * @param status sidecar sync status
+ */
+@Validated
+@ConfigurationProperties(ControlPlaneProperties.PREFIX)
+public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultValue Policy policy,
+		@DefaultValue Watch watch, @DefaultValue Status status) {
+
+	public static final String PREFIX = "mesh.control-plane";
+
+	/**
+	 * @param ttl time after its last heartbeat that an instance drops out of the registry
+	 * @param sweepInterval how often expired instances are removed
+	 */
+	public record Registry(@DefaultValue("15s") Duration ttl, @DefaultValue("500ms") Duration sweepInterval) {
+	}
+
+	/**
+	 * @param pollInterval how often the policy repository is checked for changed files; for
+	 * git, how often the clone is checked, while fetches from the remote follow
+	 * spring.cloud.config.server.git.refresh-rate
+	 */
+	public record Policy(@DefaultValue("500ms") Duration pollInterval) {
+	}
+
+	/**
+	 * @param maxWait longest a watch request is held when nothing changes
+	 */
+	public record Watch(@DefaultValue("30s") Duration maxWait) {
+	}
+
+	/**
+	 * @param staleAfter time without hearing from a sidecar after which it is shown STALE
+	 * @param forgetAfter time without hearing from a sidecar after which it is no longer listed
+	 */
+	public record Status(@DefaultValue("30s") Duration staleAfter, @DefaultValue("10m") Duration forgetAfter) {
+	}
+
+}

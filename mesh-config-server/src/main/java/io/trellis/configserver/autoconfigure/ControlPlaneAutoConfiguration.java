@@ -1,0 +1,119 @@
+package io.trellis.configserver.autoconfigure;
+
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.trellis.configserver.ControlPlaneProperties;
+import io.trellis.configserver.policy.PolicyController;
+import io.trellis.configserver.policy.PolicyStore;
+import io.trellis.configserver.policy.ValidatedEnvironmentRepository;
+import io.trellis.configserver.registry.RegistryController;
+import io.trellis.configserver.registry.ServiceRegistry;
+import io.trellis.configserver.status.StatusController;
+import io.trellis.configserver.status.SyncStatusRegistry;
+import io.trellis.configserver.watch.WatchController;
+import io.trellis.configserver.watch.WatchHub;
+import io.trellis.configserver.web.ApiExceptionHandler;
+
+import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.config.server.config.ConfigServerAutoConfiguration;
+import org.springframework.cloud.config.server.environment.EnvironmentRepository;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Primary;
+
+/**
+ * The control plane's beans on top of Config Server: the validating policy store (which
+ * becomes the repository behind the Environment API), the registry, the watch hub and sync
+ * status, and their REST API.
+ */
+@AutoConfiguration(before = ConfigServerAutoConfiguration.class)
+@ConditionalOnBean(type = "org.springframework.cloud.config.server.config.ConfigServerConfiguration$Marker")
+@EnableConfigurationProperties(ControlPlaneProperties.class)
+public final class ControlPlaneAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	Clock meshClock() {
+		return Clock.systemUTC();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PolicyStore policyStore(ListableBeanFactory beanFactory, Clock clock) {
+		return new PolicyStore(() -> backend(beanFactory), clock);
+	}
+
+	/** Config Server's one backend: every repository bean but the validating one. */
+	private static EnvironmentRepository backend(ListableBeanFactory beanFactory) {
+		Map<String, EnvironmentRepository> backends = new LinkedHashMap<>(
+				beanFactory.getBeansOfType(EnvironmentRepository.class));
+		backends.values().removeIf(ValidatedEnvironmentRepository.class::isInstance);
+		if (backends.size() != 1) {
+			throw new IllegalStateException("Trellis reads policy from exactly one Config Server backend "
+					+ "(profile 'native' for a directory, 'git' for git), found " + backends.keySet());
+		}
+		return backends.values().iterator().next();
+	}
+
+	@Bean
+	@Primary
+	ValidatedEnvironmentRepository meshEnvironmentRepository(PolicyStore store) {
+		return new ValidatedEnvironmentRepository(store);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ServiceRegistry serviceRegistry(Clock clock, ControlPlaneProperties properties) {
+		return new ServiceRegistry(clock, properties.registry().ttl());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	SyncStatusRegistry syncStatusRegistry(PolicyStore store, Clock clock, ControlPlaneProperties properties) {
+		return new SyncStatusRegistry(store, clock, properties.status().staleAfter(), properties.status().forgetAfter());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WatchHub watchHub(PolicyStore store, ServiceRegistry registry, ControlPlaneProperties properties) {
+		return new WatchHub(store, registry, properties.watch().maxWait());
+	}
+
+	@Bean
+	ControlPlaneScheduler controlPlaneScheduler(PolicyStore store, ServiceRegistry registry,
+			ControlPlaneProperties properties) {
+		return new ControlPlaneScheduler(store, registry, properties.policy().pollInterval(),
+				properties.registry().sweepInterval());
+	}
+
+	@Bean
+	RegistryController registryController(ServiceRegistry registry, SyncStatusRegistry status) {
+		return new RegistryController(registry, status);
+	}
+
+	@Bean
+	WatchController watchController(WatchHub hub, SyncStatusRegistry status) {
+		return new WatchController(hub, status);
+	}
+
+	@Bean
+	StatusController statusController(SyncStatusRegistry status) {
+		return new StatusController(status);
+	}
+
+	@Bean
+	PolicyController policyController(PolicyStore store) {
+		return new PolicyController(store);
+	}
+
+	@Bean
+	ApiExceptionHandler meshApiExceptionHandler() {
+		return new ApiExceptionHandler();
+	}
+
+}

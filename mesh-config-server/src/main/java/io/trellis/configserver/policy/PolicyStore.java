@@ -1,0 +1,437 @@
+package io.trellis.configserver.policy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+import io.trellis.core.policy.PolicyBinder;
+import io.trellis.core.policy.PolicyError;
+import io.trellis.core.policy.PolicyException;
+import io.trellis.core.policy.PolicyFiles;
+import io.trellis.core.policy.PolicySource;
+import io.trellis.core.policy.PolicyVersion;
+import io.trellis.core.policy.ServiceNames;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+
+import org.springframework.cloud.config.environment.Environment;
+import org.springframework.cloud.config.environment.PropertySource;
+import org.springframework.cloud.config.environment.PropertyValueDescriptor;
+import org.springframework.cloud.config.server.environment.EnvironmentRepository;
+import org.springframework.cloud.config.server.environment.JGitEnvironmentRepository;
+import org.springframework.cloud.config.server.environment.SearchPathLocator;
+import org.springframework.util.DigestUtils;
+
+/**
+ * The last valid policy of every service the mesh uses, read through Config Server's own
+ * {@link EnvironmentRepository} (directory or git) and validated with {@link PolicyBinder}
+ * before it is served. A service whose latest content is invalid keeps being served its last
+ * valid version; the errors, each naming file, field and position, are kept for the status
+ * endpoint and logged. {@link #scan()} finds changed files and re-validates the services they
+ * affect; listeners hear of every change in a served version.
+ */
+public class PolicyStore {
+
+	/** The name Config Server gives the mesh-wide defaults file. */
+	public static final String DEFAULTS = "application";
+
+	private static final Log logger = LogFactory.getLog(PolicyStore.class);
+
+	private final Supplier<EnvironmentRepository> backend;
+
+	private volatile EnvironmentRepository repository;
+
+	private final Clock clock;
+
+	private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+	private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+
+	private final Object scanLock = new Object();
+
+	private Map<Path, FileStamp> files = Map.of();
+
+	private volatile List<PolicyError> repositoryErrors = List.of();
+
+	private volatile String revision;
+
+	/**
+	 * @param backend supplies Config Server's backend repository (directory or git) on first
+	 * use, after the application context has created it
+	 * @param clock the clock for time stamps
+	 */
+	public PolicyStore(Supplier<EnvironmentRepository> backend, Clock clock) {
+		this.backend = backend;
+		this.clock = clock;
+	}
+
+	private EnvironmentRepository repository() {
+		EnvironmentRepository repository = this.repository;
+		if (repository == null) {
+			repository = this.backend.get();
+			this.repository = repository;
+		}
+		return repository;
+	}
+
+	/** Calls {@code listener} with a service's name each time the version served for it changes. */
+	public void addListener(Consumer<String> listener) {
+		this.listeners.add(listener);
+	}
+
+	/**
+	 * The environment served for a service: its last valid policy, with the policy version as
+	 * the environment's version. Reads and validates the service's policy the first time it
+	 * is asked for.
+	 */
+	public Environment environment(String service) {
+		return copy(entry(service).served());
+	}
+
+	/** The version served for a service. */
+	public String version(String service) {
+		return entry(service).version();
+	}
+
+	/** Whether the service has a policy file of its own. */
+	public boolean hasOwnFile(String service) {
+		return entry(service).ownFile();
+	}
+
+	/** The revision of the repository last scanned (the git commit for git), or null. */
+	public String revision() {
+		return this.revision;
+	}
+
+	/** The state of every service read so far, by name. */
+	public List<PolicyStatus> statuses() {
+		return this.entries.values()
+			.stream()
+			.sorted(Comparator.comparing(Entry::service))
+			.map(Entry::status)
+			.collect(Collectors.toList());
+	}
+
+	/** Errors that concern the repository rather than one service, such as a badly named file. */
+	public List<PolicyError> repositoryErrors() {
+		return this.repositoryErrors;
+	}
+
+	/**
+	 * Forces the next scan to fetch from a git remote (the webhook's job), then scans.
+	 * @return the services whose served version changed
+	 */
+	public Set<String> refresh() {
+		if (repository() instanceof JGitEnvironmentRepository git) {
+			git.setLastRefresh(0);
+		}
+		return scan();
+	}
+
+	/**
+	 * Finds policy files that changed since the last scan and re-validates the services they
+	 * affect: every service when the mesh-wide defaults changed.
+	 * @return the services whose served version changed
+	 */
+	public Set<String> scan() {
+		Set<String> changedServices = new LinkedHashSet<>();
+		synchronized (this.scanLock) {
+			Map<Path, FileStamp> current = listFiles();
+			Set<String> affected = new LinkedHashSet<>();
+			boolean defaultsChanged = false;
+			List<PolicyError> badNames = new ArrayList<>();
+			Set<Path> all = new LinkedHashSet<>(this.files.keySet());
+			all.addAll(current.keySet());
+			for (Path file : all) {
+				String fileName = file.getFileName().toString();
+				String service = PolicyFiles.serviceOf(fileName);
+				boolean changed = !Objects.equals(this.files.get(file), current.get(file));
+				if (DEFAULTS.equals(service)) {
+					defaultsChanged |= changed;
+				}
+				else if (!ServiceNames.isValid(service)) {
+					if (current.containsKey(file)) {
+						badNames.add(new PolicyError(fileName, "(file name)", null, "'" + service
+								+ "' is not a valid service name, so this file is not used: use lower-case letters, "
+								+ "digits and '-', starting and ending with a letter or digit"));
+					}
+				}
+				else if (changed || !this.entries.containsKey(service)) {
+					affected.add(service);
+				}
+			}
+			if (defaultsChanged) {
+				affected.addAll(this.entries.keySet());
+			}
+			this.files = current;
+			if (!badNames.equals(this.repositoryErrors)) {
+				badNames.forEach((error) -> logger.warn("Policy repository: " + error));
+			}
+			this.repositoryErrors = List.copyOf(badNames);
+			for (String service : affected) {
+				if (reload(service)) {
+					changedServices.add(service);
+				}
+			}
+		}
+		changedServices.forEach(this::notifyListeners);
+		return changedServices;
+	}
+
+	private Entry entry(String service) {
+		Entry entry = this.entries.get(service);
+		if (entry != null) {
+			return entry;
+		}
+		synchronized (this.scanLock) {
+			entry = this.entries.get(service);
+			if (entry == null) {
+				entry = read(service, null);
+				this.entries.put(service, entry);
+			}
+			return entry;
+		}
+	}
+
+	/** Re-reads one service. @return whether the version served for it changed */
+	private boolean reload(String service) {
+		Entry previous = this.entries.get(service);
+		Entry next = read(service, previous);
+		this.entries.put(service, next);
+		return previous == null || !previous.version().equals(next.version());
+	}
+
+	private Entry read(String service, Entry previous) {
+		Instant now = this.clock.instant();
+		List<PolicySource> sources;
+		Environment raw;
+		try {
+			raw = repository().findOne(service, "default", null, true);
+			sources = toSources(raw);
+		}
+		catch (RuntimeException ex) {
+			List<PolicyError> errors = List.of(new PolicyError(null, "(repository)", null,
+					"cannot read policy: " + ex.getMessage()));
+			return rejected(service, previous, null, errors, List.of(), now);
+		}
+		String version = PolicyVersion.of(sources);
+		boolean ownFile = sources.stream().anyMatch((source) -> isOwnFile(service, source.name()));
+		try {
+			PolicyBinder.bind(service, sources);
+			if (previous != null && previous.valid() && previous.version().equals(version)) {
+				return previous.checked(now);
+			}
+			if (previous == null || !previous.version().equals(version)) {
+				logger.info("Serving policy " + version + " for " + service + (ownFile ? "" : " (mesh-wide defaults)"));
+			}
+			Instant since = (previous != null && previous.version().equals(version)) ? previous.servedSince() : now;
+			return new Entry(service, version, served(service, version, raw), ownFile, true, null, List.of(), since,
+					now);
+		}
+		catch (PolicyException ex) {
+			return rejected(service, previous, version, ex.getErrors(), sources, now);
+		}
+	}
+
+	private Entry rejected(String service, Entry previous, String version, List<PolicyError> errors,
+			List<PolicySource> sources, Instant now) {
+		if (previous == null || !errors.equals(previous.errors())) {
+			logger.warn("Rejected policy " + version + " for " + service + ": "
+					+ errors.stream().map(PolicyError::toString).collect(Collectors.joining("; "))
+					+ ((previous != null) ? "; still serving " + previous.version() : ""));
+		}
+		if (previous != null) {
+			return new Entry(service, previous.version(), previous.served(), previous.ownFile(), false, version,
+					errors, previous.servedSince(), now);
+		}
+		// Never valid: serve what is valid of the rest, the mesh-wide defaults or built-in ones.
+		List<PolicySource> defaults = sources.stream()
+			.filter((source) -> !isOwnFile(service, source.name()))
+			.collect(Collectors.toList());
+		try {
+			PolicyBinder.bind(service, defaults);
+		}
+		catch (PolicyException ex) {
+			defaults = List.of();
+		}
+		String fallbackVersion = PolicyVersion.of(defaults);
+		Environment served = new Environment(service, new String[] { "default" }, null, fallbackVersion, null);
+		for (PolicySource source : defaults) {
+			served.add(new PropertySource(source.name(), new LinkedHashMap<>(source.properties())));
+		}
+		return new Entry(service, fallbackVersion, served, false, false, version, errors, now, now);
+	}
+
+	private Map<Path, FileStamp> listFiles() {
+		if (!(repository() instanceof SearchPathLocator locator)) {
+			return Map.of();
+		}
+		SearchPathLocator.Locations locations = locator.getLocations(DEFAULTS, "default", null);
+		this.revision = locations.getVersion();
+		Map<Path, FileStamp> result = new HashMap<>();
+		for (String location : locations.getLocations()) {
+			Path dir = toPath(location);
+			if (dir == null || !Files.isDirectory(dir)) {
+				continue;
+			}
+			try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+				for (Path file : stream) {
+					if (PolicyFiles.isPolicyFile(file.getFileName().toString()) && Files.isRegularFile(file)) {
+						result.put(file.toAbsolutePath().normalize(), stamp(file));
+					}
+				}
+			}
+			catch (IOException ex) {
+				logger.warn("Cannot list policy directory " + dir + ": " + ex.getMessage());
+			}
+		}
+		return result;
+	}
+
+	private FileStamp stamp(Path file) {
+		try {
+			BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+			FileStamp known = this.files.get(file.toAbsolutePath().normalize());
+			long modified = attributes.lastModifiedTime().toMillis();
+			// Re-hash when the file looks changed, or was modified too recently for its time
+			// stamp to tell two writes apart.
+			if (known != null && known.modified() == modified && known.size() == attributes.size()
+					&& this.clock.millis() - modified > 2000) {
+				return known;
+			}
+			return new FileStamp(modified, attributes.size(), DigestUtils.md5DigestAsHex(Files.readAllBytes(file)));
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	private static Path toPath(String location) {
+		if (!location.startsWith("file:")) {
+			return null;
+		}
+		String path = location.substring("file:".length());
+		return Paths.get(path.startsWith("//") ? path.substring(2) : path);
+	}
+
+	private static List<PolicySource> toSources(Environment environment) {
+		List<PolicySource> sources = new ArrayList<>();
+		for (PropertySource source : environment.getPropertySources()) {
+			Map<String, Object> properties = new LinkedHashMap<>();
+			Map<String, String> positions = new HashMap<>();
+			source.getSource().forEach((key, value) -> {
+				if (value instanceof PropertyValueDescriptor descriptor) {
+					properties.put(key.toString(), descriptor.getValue());
+					if (descriptor.getOrigin() != null) {
+						positions.put(key.toString(), descriptor.getOrigin());
+					}
+				}
+				else {
+					properties.put(key.toString(), value);
+				}
+			});
+			sources.add(new PolicySource(shortName(source.getName()), properties, positions));
+		}
+		return sources;
+	}
+
+	/** {@code file:/repo/policy/orders.yml} or a git URL with a path gives {@code orders.yml}. */
+	static String shortName(String sourceName) {
+		String name = sourceName;
+		int document = name.indexOf(" (document #");
+		if (document > 0) {
+			name = name.substring(0, document);
+		}
+		name = name.replace('\\', '/');
+		if (name.endsWith("]")) {
+			name = name.substring(0, name.length() - 1);
+		}
+		return name.substring(name.lastIndexOf('/') + 1);
+	}
+
+	private static boolean isOwnFile(String service, String fileName) {
+		return PolicyFiles.serviceOf(fileName).equals(service);
+	}
+
+	private static Environment served(String service, String version, Environment raw) {
+		Environment served = new Environment(service, new String[] { "default" }, raw.getLabel(), version, null);
+		for (PropertySource source : raw.getPropertySources()) {
+			Map<String, Object> plain = new LinkedHashMap<>();
+			source.getSource().forEach((key, value) -> plain.put(key.toString(),
+					(value instanceof PropertyValueDescriptor descriptor) ? descriptor.getValue() : value));
+			served.add(new PropertySource(source.getName(), plain));
+		}
+		return served;
+	}
+
+	private static Environment copy(Environment environment) {
+		Environment copy = new Environment(environment.getName(), environment.getProfiles(), environment.getLabel(),
+				environment.getVersion(), environment.getState());
+		for (PropertySource source : environment.getPropertySources()) {
+			copy.add(new PropertySource(source.getName(), new LinkedHashMap<>(source.getSource())));
+		}
+		return copy;
+	}
+
+	private void notifyListeners(String service) {
+		for (Consumer<String> listener : this.listeners) {
+			try {
+				listener.accept(service);
+			}
+			catch (RuntimeException ex) {
+				logger.warn("Policy listener failed for " + service, ex);
+			}
+		}
+	}
+
+	private record FileStamp(long modified, long size, String hash) {
+
+		@Override
+		public boolean equals(Object other) {
+			return other instanceof FileStamp stamp && this.hash.equals(stamp.hash);
+		}
+
+		@Override
+		public int hashCode() {
+			return this.hash.hashCode();
+		}
+
+	}
+
+	/** What is served for one service, and the outcome of its latest read. */
+	private record Entry(String service, String version, Environment served, boolean ownFile, boolean valid,
+			String rejectedVersion, List<PolicyError> errors, Instant servedSince, Instant checkedAt) {
+
+		Entry checked(Instant now) {
+			return new Entry(this.service, this.version, this.served, this.ownFile, this.valid, this.rejectedVersion,
+					this.errors, this.servedSince, now);
+		}
+
+		PolicyStatus status() {
+			return new PolicyStatus(this.service, this.version, this.ownFile, this.valid, this.rejectedVersion,
+					this.errors, this.servedSince, this.checkedAt);
+		}
+
+	}
+
+}

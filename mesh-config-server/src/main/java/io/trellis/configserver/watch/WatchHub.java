@@ -1,0 +1,149 @@
+package io.trellis.configserver.watch;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.trellis.configserver.policy.PolicyStore;
+import io.trellis.configserver.registry.ServiceRegistry;
+import io.trellis.core.policy.ServiceNames;
+import io.trellis.core.registry.ServiceEndpoints;
+import io.trellis.core.watch.ServiceState;
+import io.trellis.core.watch.WatchRequest;
+import io.trellis.core.watch.WatchResponse;
+
+import org.springframework.web.context.request.async.DeferredResult;
+
+/**
+ * The watch stream as blocking queries: a sidecar says which versions it holds, and the answer
+ * comes back as soon as any of them is out of date, or after the wait with nothing changed.
+ * Policy and registry changes complete the waiting queries that concern the changed service,
+ * so a change reaches every sidecar that cares about it within one round trip.
+ */
+public class WatchHub {
+
+	/** Most services one watch may name. */
+	public static final int MAX_SERVICES = 10_000;
+
+	private final PolicyStore policies;
+
+	private final ServiceRegistry registry;
+
+	private final Duration maxWait;
+
+	private final Map<String, Set<Watch>> watchesByService = new ConcurrentHashMap<>();
+
+	public WatchHub(PolicyStore policies, ServiceRegistry registry, Duration maxWait) {
+		this.policies = policies;
+		this.registry = registry;
+		this.maxWait = maxWait;
+		policies.addListener(this::changed);
+		registry.addListener(this::changed);
+	}
+
+	/** The current state of one service. */
+	public ServiceState state(String service) {
+		ServiceNames.requireValid(service);
+		ServiceEndpoints endpoints = this.registry.endpoints(service);
+		boolean known = this.policies.hasOwnFile(service) || !endpoints.endpoints().isEmpty();
+		return new ServiceState(service, known, this.policies.version(service), endpoints.version(),
+				endpoints.endpoints());
+	}
+
+	/**
+	 * Answers a watch: at once when the caller is out of date, else when something it watches
+	 * changes or the wait ends.
+	 * @throws IllegalArgumentException naming a bad service name or an over-long list
+	 */
+	public DeferredResult<WatchResponse> watch(WatchRequest request) {
+		if (request.services().size() > MAX_SERVICES) {
+			throw new IllegalArgumentException("A watch may name at most " + MAX_SERVICES + " services, this one names "
+					+ request.services().size());
+		}
+		request.services().keySet().forEach(ServiceNames::requireValid);
+		long waitMillis = Math.max(0, Math.min(request.waitMillis(), this.maxWait.toMillis()));
+		Watch watch = new Watch(request, new DeferredResult<>(waitMillis));
+		WatchResponse now = respondIfChanged(request);
+		if (now != null || waitMillis == 0 || request.services().isEmpty()) {
+			watch.result.setResult((now != null) ? now : current(request));
+			return watch.result;
+		}
+		watch.result.onTimeout(() -> watch.result.setResult(current(request)));
+		watch.result.onCompletion(() -> unregister(watch));
+		watch.result.onError((ex) -> unregister(watch));
+		for (String service : request.services().keySet()) {
+			this.watchesByService.computeIfAbsent(service, (key) -> ConcurrentHashMap.newKeySet()).add(watch);
+		}
+		// A change between the first look and registering would otherwise go unseen.
+		WatchResponse raced = respondIfChanged(request);
+		if (raced != null) {
+			watch.result.setResult(raced);
+		}
+		return watch.result;
+	}
+
+	/** How many watches are waiting now. */
+	public int waiting() {
+		return (int) this.watchesByService.values().stream().flatMap(Set::stream).distinct().count();
+	}
+
+	private void changed(String service) {
+		Set<Watch> watches = this.watchesByService.get(service);
+		if (watches == null) {
+			return;
+		}
+		for (Watch watch : watches.toArray(new Watch[0])) {
+			if (!watch.result.isSetOrExpired()) {
+				watch.result.setResult(current(watch.request));
+			}
+			unregister(watch);
+		}
+	}
+
+	private WatchResponse respondIfChanged(WatchRequest request) {
+		WatchResponse response = current(request);
+		for (Map.Entry<String, WatchRequest.Known> known : request.services().entrySet()) {
+			ServiceState state = response.services().get(known.getKey());
+			WatchRequest.Known held = known.getValue();
+			if (held == null || !Objects.equals(held.policy(), state.policyVersion())
+					|| held.endpoints() != state.endpointsVersion()) {
+				return response;
+			}
+		}
+		return null;
+	}
+
+	private WatchResponse current(WatchRequest request) {
+		Map<String, ServiceState> states = new HashMap<>();
+		for (String service : request.services().keySet()) {
+			states.put(service, state(service));
+		}
+		return new WatchResponse(states);
+	}
+
+	private void unregister(Watch watch) {
+		for (String service : watch.request.services().keySet()) {
+			this.watchesByService.computeIfPresent(service, (key, watches) -> {
+				watches.remove(watch);
+				return watches.isEmpty() ? null : watches;
+			});
+		}
+	}
+
+	private static final class Watch {
+
+		final WatchRequest request;
+
+		final DeferredResult<WatchResponse> result;
+
+		Watch(WatchRequest request, DeferredResult<WatchResponse> result) {
+			this.request = request;
+			this.result = result;
+		}
+
+	}
+
+}
