@@ -1,0 +1,136 @@
+package io.trellis.gateway.admin;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.trellis.core.policy.RouteRule;
+import io.trellis.core.policy.ServicePolicy;
+import io.trellis.core.policy.Subset;
+import io.trellis.core.policy.WeightedSubset;
+import io.trellis.core.sync.PolicyAck;
+import io.trellis.gateway.SidecarProperties;
+import io.trellis.gateway.controlplane.ControlPlaneSync;
+import io.trellis.gateway.controlplane.LocalInstance;
+import io.trellis.gateway.controlplane.LocalRegistration;
+import io.trellis.gateway.controlplane.StateStore;
+import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.route.CompiledService;
+import io.trellis.gateway.route.MeshRouteTable;
+
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+/**
+ * {@code /actuator/mesh} on the admin listener: who the sidecar is, whether it is registered
+ * and connected, and for every service it holds the policy version in use (or rejected, and
+ * why), the compiled routes and the known endpoints.
+ */
+@Endpoint(id = "mesh")
+public class MeshEndpoint {
+
+	private final LocalInstance local;
+
+	private final SidecarProperties properties;
+
+	private final ControlPlaneSync sync;
+
+	private final LocalRegistration registration;
+
+	private final MeshRouteTable routes;
+
+	private final EndpointRegistry endpoints;
+
+	private final StateStore store;
+
+	public MeshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
+			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
+		this.local = local;
+		this.properties = properties;
+		this.sync = sync;
+		this.registration = registration;
+		this.routes = routes;
+		this.endpoints = endpoints;
+		this.store = store;
+	}
+
+	@ReadOperation
+	public Map<String, Object> mesh() {
+		Map<String, Object> mesh = new LinkedHashMap<>();
+		mesh.put("service", this.local.service());
+		mesh.put("instance", (this.local.inboundPort() >= 0) ? this.local.instanceId() : null);
+		mesh.put("labels", this.local.labels());
+		Map<String, Object> listeners = new LinkedHashMap<>();
+		listeners.put("outbound", this.properties.outbound().address() + ":" + this.properties.outbound().port());
+		listeners.put("inbound", this.properties.inbound().address() + ":" + this.local.inboundPort());
+		listeners.put("app", this.properties.app().host() + ":" + this.properties.app().port());
+		mesh.put("listeners", listeners);
+		mesh.put("appReady", this.registration.isAppReady());
+		mesh.put("registered", this.registration.isRegistered());
+		mesh.put("controlPlane", this.sync.describe());
+		mesh.put("stateFile", this.store.getFile().toAbsolutePath().toString());
+		Map<String, Object> policies = new LinkedHashMap<>();
+		Map<String, PolicyAck> acks = this.sync.acks();
+		Map<String, CompiledService> compiled = this.routes.all();
+		for (Map.Entry<String, PolicyAck> entry : acks.entrySet()) {
+			policies.put(entry.getKey(), policy(entry.getValue(), compiled.get(entry.getKey())));
+		}
+		mesh.put("policies", policies);
+		Map<String, Object> known = new LinkedHashMap<>();
+		for (Map.Entry<String, EndpointRegistry.Snapshot> entry : this.endpoints.all().entrySet()) {
+			Map<String, Object> service = new LinkedHashMap<>();
+			service.put("version", entry.getValue().version());
+			List<Map<String, Object>> instances = new ArrayList<>();
+			for (io.trellis.core.registry.Endpoint endpoint : entry.getValue().endpoints()) {
+				Map<String, Object> instance = new LinkedHashMap<>();
+				instance.put("instance", endpoint.instance());
+				instance.put("address", endpoint.host() + ":" + endpoint.port());
+				instance.put("labels", endpoint.labels());
+				instances.add(instance);
+			}
+			service.put("instances", instances);
+			known.put(entry.getKey(), service);
+		}
+		mesh.put("endpoints", known);
+		return mesh;
+	}
+
+	private Map<String, Object> policy(PolicyAck ack, CompiledService compiled) {
+		Map<String, Object> policy = new LinkedHashMap<>();
+		policy.put("version", ack.applied());
+		policy.put("rejected", ack.rejected());
+		policy.put("reason", ack.reason());
+		policy.put("restoredFromStateFile", this.sync.isRestored(ack.service()));
+		if (compiled != null) {
+			ServicePolicy active = compiled.policy();
+			policy.put("compiledVersion", compiled.version());
+			policy.put("timeout", active.timeout().toString());
+			Map<String, Object> subsets = new LinkedHashMap<>();
+			for (Subset subset : active.subsets().values()) {
+				subsets.put(subset.name(), subset.labels());
+			}
+			policy.put("subsets", subsets);
+			List<Map<String, Object>> routes = new ArrayList<>();
+			List<RouteRule> rules = active.effectiveRoutes();
+			for (int i = 0; i < rules.size(); i++) {
+				Map<String, Object> route = new LinkedHashMap<>();
+				route.put("id", compiled.routes().get(i).route().getId());
+				route.put("match", rules.get(i).match().headers().isEmpty() ? "any"
+						: Map.of("headers", rules.get(i).match().headers()));
+				List<Map<String, Object>> to = new ArrayList<>();
+				for (WeightedSubset destination : rules.get(i).to()) {
+					Map<String, Object> target = new LinkedHashMap<>();
+					target.put("subset", (destination.subset() != null) ? destination.subset() : "(all endpoints)");
+					target.put("weight", destination.weight());
+					to.add(target);
+				}
+				route.put("to", to);
+				routes.add(route);
+			}
+			policy.put("routes", routes);
+		}
+		return policy;
+	}
+
+}

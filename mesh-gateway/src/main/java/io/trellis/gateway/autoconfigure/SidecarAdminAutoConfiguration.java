@@ -1,0 +1,32 @@
+package io.trellis.gateway.autoconfigure;
+
+import io.trellis.gateway.SidecarProperties;
+import io.trellis.gateway.admin.MeshEndpoint;
+import io.trellis.gateway.controlplane.ControlPlaneSync;
+import io.trellis.gateway.controlplane.LocalInstance;
+import io.trellis.gateway.controlplane.LocalRegistration;
+import io.trellis.gateway.controlplane.StateStore;
+import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.route.MeshRouteTable;
+
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+
+/** The sidecar's {@code /actuator/mesh} endpoint on the admin listener. */
+@AutoConfiguration(after = SidecarAutoConfiguration.class)
+@ConditionalOnClass(Endpoint.class)
+public final class SidecarAdminAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnAvailableEndpoint
+	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
+			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
+		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store);
+	}
+
+}

@@ -1,0 +1,174 @@
+package io.trellis.gateway.autoconfigure;
+
+import java.net.URI;
+import java.nio.file.Path;
+
+import io.trellis.gateway.SidecarProperties;
+import io.trellis.gateway.controlplane.ControlPlaneClient;
+import io.trellis.gateway.controlplane.ControlPlaneSync;
+import io.trellis.gateway.controlplane.LocalInstance;
+import io.trellis.gateway.controlplane.LocalRegistration;
+import io.trellis.gateway.controlplane.StateStore;
+import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.discovery.MeshDiscoveryClient;
+import io.trellis.gateway.error.MeshErrorWebExceptionHandler;
+import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
+import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
+import io.trellis.gateway.route.InboundRequestFilter;
+import io.trellis.gateway.route.ListenerResolver;
+import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
+import io.trellis.gateway.route.MeshRouteTable;
+import io.trellis.gateway.server.InboundServer;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
+import org.springframework.cloud.gateway.config.GlobalCorsProperties;
+import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
+import org.springframework.cloud.gateway.handler.FilteringWebHandler;
+import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.http.server.reactive.HttpHandler;
+
+/**
+ * The sidecar: listeners, the indexed route lookup, the mesh load balancer, the control-plane
+ * sync and registration, and mesh error handling, on top of Spring Cloud Gateway. Runs before
+ * the gateway's own auto-configuration so its route mapping takes the gateway's place.
+ */
+@AutoConfiguration(before = GatewayAutoConfiguration.class)
+@EnableConfigurationProperties(SidecarProperties.class)
+public final class SidecarAutoConfiguration {
+
+	/** Id of the route that hands inbound requests to the local app. */
+	public static final String INBOUND_ROUTE_ID = "inbound";
+
+	@Bean
+	@ConditionalOnMissingBean
+	LocalInstance localInstance(SidecarProperties properties) {
+		return new LocalInstance(properties);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ListenerResolver listenerResolver() {
+		return new ListenerResolver();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshRouteTable meshRouteTable() {
+		return new MeshRouteTable();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	EndpointRegistry endpointRegistry() {
+		return new EndpointRegistry();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshDiscoveryClient meshDiscoveryClient(EndpointRegistry registry) {
+		return new MeshDiscoveryClient(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshLoadBalancers meshLoadBalancers(EndpointRegistry registry) {
+		return new MeshLoadBalancers(registry);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshLoadBalancerFilter meshLoadBalancerFilter(MeshLoadBalancers balancers) {
+		return new MeshLoadBalancerFilter(balancers);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshErrorWebExceptionHandler meshErrorWebExceptionHandler() {
+		return new MeshErrorWebExceptionHandler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ControlPlaneClient controlPlaneClient(SidecarProperties properties) {
+		return new ControlPlaneClient(properties.controlPlane());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StateStore stateStore(SidecarProperties properties, ObjectProvider<JsonMapper> jsonMapper) {
+		Path file = properties.stateFile();
+		if (file == null) {
+			file = Path.of(System.getProperty("java.io.tmpdir"),
+					"trellis-sidecar-" + properties.service() + "-" + properties.inbound().port() + ".json");
+		}
+		return new StateStore(file, jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
+			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
+		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	LocalRegistration localRegistration(ControlPlaneClient client, ControlPlaneSync sync, LocalInstance local,
+			SidecarProperties properties) {
+		return new LocalRegistration(client, sync, local, properties);
+	}
+
+	@Bean
+	InboundServer inboundServer(ObjectProvider<HttpHandler> handler, SidecarProperties properties,
+			ObjectProvider<ReactorResourceFactory> resources, ObjectProvider<NettyServerCustomizer> customizers,
+			ListenerResolver listeners, LocalInstance local) {
+		return new InboundServer(new LazyHttpHandler(handler), properties.inbound(), resources.getIfAvailable(),
+				customizers.orderedStream().toList(), listeners, local);
+	}
+
+	@Bean
+	RoutePredicateHandlerMapping routePredicateHandlerMapping(FilteringWebHandler webHandler,
+			RouteLocator routeLocator, GlobalCorsProperties globalCorsProperties, Environment environment,
+			ListenerResolver listeners, MeshRouteTable table, ControlPlaneSync sync, SidecarProperties properties) {
+		SidecarProperties.App app = properties.app();
+		Route inbound = Route.async()
+			.id(INBOUND_ROUTE_ID)
+			.uri(URI.create("http://" + app.host() + ":" + app.port()))
+			.order(0)
+			.predicate((exchange) -> true)
+			.filters(new OrderedGatewayFilter(new InboundRequestFilter(), Ordered.HIGHEST_PRECEDENCE + 200))
+			.build();
+		return new MeshRoutePredicateHandlerMapping(webHandler, routeLocator, globalCorsProperties, environment,
+				listeners, table, sync, inbound);
+	}
+
+	/** Resolves the context's {@link HttpHandler} when the inbound server first needs it. */
+	private static final class LazyHttpHandler implements HttpHandler {
+
+		private final ObjectProvider<HttpHandler> handler;
+
+		LazyHttpHandler(ObjectProvider<HttpHandler> handler) {
+			this.handler = handler;
+		}
+
+		@Override
+		public reactor.core.publisher.Mono<Void> handle(org.springframework.http.server.reactive.ServerHttpRequest request,
+				org.springframework.http.server.reactive.ServerHttpResponse response) {
+			return this.handler.getObject().handle(request, response);
+		}
+
+	}
+
+}

@@ -1,0 +1,116 @@
+package io.trellis.gateway.controlplane;
+
+import java.time.Duration;
+
+import io.netty.channel.ChannelOption;
+import io.trellis.core.registry.Registration;
+import io.trellis.core.sync.SyncReport;
+import io.trellis.core.watch.ServiceState;
+import io.trellis.core.watch.WatchRequest;
+import io.trellis.core.watch.WatchResponse;
+import io.trellis.gateway.SidecarProperties;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+
+/**
+ * The sidecar's calls to the control plane: policy through Config Server's Environment API,
+ * the registry, the watch long-poll and sync reports. Non-blocking; every call is bounded by a
+ * timeout.
+ */
+public class ControlPlaneClient {
+
+	private final WebClient client;
+
+	private final SidecarProperties.ControlPlane properties;
+
+	private final ConnectionProvider connections;
+
+	public ControlPlaneClient(SidecarProperties.ControlPlane properties) {
+		this.properties = properties;
+		this.connections = ConnectionProvider.builder("trellis-control-plane")
+			.maxConnections(8)
+			.maxIdleTime(Duration.ofSeconds(20))
+			.pendingAcquireMaxCount(64)
+			.build();
+		HttpClient http = HttpClient.create(this.connections)
+			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+					(int) Math.min(Integer.MAX_VALUE, properties.requestTimeout().toMillis()));
+		this.client = WebClient.builder()
+			.baseUrl(properties.uri().toString())
+			.clientConnector(new ReactorClientHttpConnector(http))
+			.codecs((codecs) -> codecs.defaultCodecs().maxInMemorySize(16 * 1024 * 1024))
+			.build();
+	}
+
+	/** The service's policy, as the control plane serves it now. */
+	public Mono<PolicyDocument> policy(String service) {
+		return this.client.get()
+			.uri(this.properties.configPrefix() + "/{service}/default", service)
+			.retrieve()
+			.bodyToMono(PolicyDocument.class)
+			.timeout(this.properties.requestTimeout());
+	}
+
+	/** What the control plane knows of a service. */
+	public Mono<ServiceState> service(String service) {
+		return this.client.get()
+			.uri("/mesh/v1/services/{service}", service)
+			.retrieve()
+			.bodyToMono(ServiceState.class)
+			.timeout(this.properties.requestTimeout());
+	}
+
+	/** A long-poll: answered when something watched changed or the wait ends. */
+	public Mono<WatchResponse> watch(WatchRequest request) {
+		return this.client.post()
+			.uri("/mesh/v1/watch")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(request)
+			.retrieve()
+			.bodyToMono(WatchResponse.class)
+			.timeout(Duration.ofMillis(request.waitMillis()).plus(this.properties.requestTimeout()));
+	}
+
+	/** Registers the local instance, or renews its registration. */
+	public Mono<Void> register(String service, String instance, Registration registration) {
+		return this.client.put()
+			.uri("/mesh/v1/registry/{service}/{instance}", service, instance)
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(registration)
+			.retrieve()
+			.toBodilessEntity()
+			.timeout(this.properties.requestTimeout())
+			.then();
+	}
+
+	/** Removes the local instance from the registry. */
+	public Mono<Void> deregister(String service, String instance) {
+		return this.client.delete()
+			.uri("/mesh/v1/registry/{service}/{instance}", service, instance)
+			.exchangeToMono((response) -> response.releaseBody())
+			.timeout(this.properties.requestTimeout());
+	}
+
+	/** Reports which policy versions the sidecar applied or rejected. */
+	public Mono<Void> report(SyncReport report) {
+		return this.client.post()
+			.uri("/mesh/v1/sync")
+			.contentType(MediaType.APPLICATION_JSON)
+			.bodyValue(report)
+			.retrieve()
+			.toBodilessEntity()
+			.timeout(this.properties.requestTimeout())
+			.then();
+	}
+
+	/** Releases the client's connections. */
+	public void close() {
+		this.connections.dispose();
+	}
+
+}

@@ -1,0 +1,52 @@
+package io.trellis.gateway.error;
+
+import org.springframework.http.HttpStatus;
+
+/**
+ * The errors the mesh itself produces, each with its HTTP status and the reason sent in the
+ * {@value #HEADER} response header, so nobody mistakes a mesh 503 for an application's.
+ */
+public enum MeshError {
+
+	/** The destination named in the request is not a service the mesh knows. */
+	UNKNOWN_SERVICE(HttpStatus.SERVICE_UNAVAILABLE, "unknown-service"),
+
+	/** The service (or the subset the route chose) has no live endpoint. */
+	NO_ENDPOINTS(HttpStatus.SERVICE_UNAVAILABLE, "no-endpoints"),
+
+	/** The control plane could not be reached to learn about a service not seen before. */
+	DISCOVERY_UNAVAILABLE(HttpStatus.SERVICE_UNAVAILABLE, "discovery-unavailable"),
+
+	/** The chosen endpoint refused or dropped the connection. */
+	UPSTREAM_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "upstream-unavailable"),
+
+	/** The call did not complete within the route's timeout. */
+	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout"),
+
+	/** The inbound listener could not reach its local application. */
+	APP_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "app-unavailable"),
+
+	/** The request could not be proxied as sent. */
+	BAD_REQUEST(HttpStatus.BAD_REQUEST, "bad-request");
+
+	/** The response header that names the reason of a mesh-made error. */
+	public static final String HEADER = "x-trellis-error";
+
+	private final HttpStatus status;
+
+	private final String reason;
+
+	MeshError(HttpStatus status, String reason) {
+		this.status = status;
+		this.reason = reason;
+	}
+
+	public HttpStatus status() {
+		return this.status;
+	}
+
+	public String reason() {
+		return this.reason;
+	}
+
+}

@@ -1,0 +1,22 @@
+package io.trellis.gateway.route;
+
+/** Exchange attributes the sidecar sets while routing a request. */
+public final class MeshExchangeAttributes {
+
+	/** The {@link Listener} the request arrived on. */
+	public static final String LISTENER_ATTR = qualify("listener");
+
+	/** The destination service of an outbound request. */
+	public static final String DESTINATION_ATTR = qualify("destination");
+
+	/** The {@link io.trellis.core.policy.Subset} the route chose, absent for the whole service. */
+	public static final String SUBSET_ATTR = qualify("subset");
+
+	private MeshExchangeAttributes() {
+	}
+
+	private static String qualify(String name) {
+		return MeshExchangeAttributes.class.getName() + "." + name;
+	}
+
+}
