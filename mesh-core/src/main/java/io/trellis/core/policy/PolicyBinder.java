@@ -11,12 +11,13 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.springframework.boot.context.properties.bind.BindException;
-import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
-import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
+import org.springframework.boot.context.properties.bind.AbstractBindHandler;
+import org.springframework.boot.context.properties.bind.BindContext;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.env.OriginTrackedMapPropertySource;
@@ -82,30 +83,71 @@ public final class PolicyBinder {
 				.forEach(propertySources::add);
 		}
 		Binder binder = new Binder(propertySources);
+		RecordingBindHandler recorder = new RecordingBindHandler();
+		Spec spec;
 		try {
-			return binder.bind(PREFIX, Bindable.of(Spec.class), new NoUnboundElementsBindHandler(BindHandler.DEFAULT))
-				.orElse(new Spec(null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+				// The binder's own check: list elements after a gap in the indexes.
 				for (ConfigurationProperty property : unbound.getUnboundProperties()) {
 					PolicyOrigin origin = PolicyOrigin.of(property.getOrigin());
 					String name = property.getName().toString();
 					errors.add(origin.file(), name, origin.position(), unboundReason(name, sources));
 				}
+				errors.throwIfAny(service);
 			}
-			else {
-				ConfigurationProperty property = ex.getProperty();
-				String field = (property != null) ? property.getName().toString() : ex.getName().toString();
-				PolicyOrigin origin = PolicyOrigin.of((property != null) ? property.getOrigin() : null);
-				Object value = (property != null) ? property.getValue() : null;
-				Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
-				errors.add(origin.file(), field, origin.position(),
-						"invalid value '" + value + "': " + describe(cause, ex.getTarget().getType().resolve()));
-			}
+			ConfigurationProperty property = ex.getProperty();
+			String field = (property != null) ? property.getName().toString() : ex.getName().toString();
+			PolicyOrigin origin = PolicyOrigin.of((property != null) ? property.getOrigin() : null);
+			Object value = (property != null) ? property.getValue() : null;
+			Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);
+			errors.add(origin.file(), field, origin.position(),
+					"invalid value '" + value + "': " + describe(cause, ex.getTarget().getType().resolve()));
 			errors.throwIfAny(service);
 			throw new IllegalStateException("unreachable", ex);
 		}
+		reportUnbound(sources, recorder, errors);
+		errors.throwIfAny(service);
+		return spec;
+	}
+
+	/**
+	 * Every key that bound to nothing is an unknown field. A key under a list is checked only
+	 * in the file whose list is used: a list in a higher-precedence file replaces the whole list
+	 * of a lower one (Spring Boot's rule), so the lower one's elements are not errors.
+	 */
+	private static void reportUnbound(List<PolicySource> sources, RecordingBindHandler recorder, Errors errors) {
+		ConfigurationPropertyName root = ConfigurationPropertyName.of(PREFIX);
+		for (int i = 0; i < sources.size(); i++) {
+			PolicySource source = sources.get(i);
+			for (String key : source.properties().keySet()) {
+				ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
+				if (!root.isAncestorOf(name) || recorder.isBound(name)
+						|| isOverriddenListElement(name, sources.subList(0, i))) {
+					continue;
+				}
+				errors.add(source.name(), key, source.positionOf(key), unboundReason(key, sources));
+			}
+		}
+	}
+
+	private static boolean isOverriddenListElement(ConfigurationPropertyName name, List<PolicySource> higher) {
+		for (int element = 0; element < name.getNumberOfElements(); element++) {
+			if (name.isNumericIndex(element)) {
+				ConfigurationPropertyName list = name.chop(element);
+				for (PolicySource source : higher) {
+					for (String key : source.properties().keySet()) {
+						if (list.isAncestorOf(ConfigurationPropertyName.adapt(key, '.'))) {
+							return true;
+						}
+					}
+				}
+				return false;
+			}
+		}
+		return false;
 	}
 
 	/**
@@ -286,6 +328,41 @@ public final class PolicyBinder {
 		@Override
 		public String toString() {
 			return (this.position != null) ? this.file + ":" + this.position : String.valueOf(this.file);
+		}
+
+	}
+
+	/**
+	 * Records what bound: every bound name, and the names bound as maps, whose keys are all
+	 * bound with them.
+	 */
+	private static final class RecordingBindHandler extends AbstractBindHandler {
+
+		private final Set<ConfigurationPropertyName> bound = new HashSet<>();
+
+		private final Set<ConfigurationPropertyName> maps = new HashSet<>();
+
+		@Override
+		public Object onSuccess(ConfigurationPropertyName name, Bindable<?> target, BindContext context,
+				Object result) {
+			this.bound.add(name);
+			Class<?> type = target.getType().resolve();
+			if (type != null && Map.class.isAssignableFrom(type)) {
+				this.maps.add(name);
+			}
+			return super.onSuccess(name, target, context, result);
+		}
+
+		boolean isBound(ConfigurationPropertyName name) {
+			if (this.bound.contains(name)) {
+				return true;
+			}
+			for (ConfigurationPropertyName map : this.maps) {
+				if (map.isAncestorOf(name)) {
+					return true;
+				}
+			}
+			return false;
 		}
 
 	}

@@ -95,6 +95,43 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void unknownFieldInsideAListElementIsAnError() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 } }
+				  routes:
+				    - to: [ { subset: v1, weigth: 100 } ]
+				      mach: { headers: { a: b } }
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.routes[0].to[0].weigth", "mesh.policy.routes[0].mach.headers.a");
+		assertThat(ex.getErrors()).allSatisfy((error) -> {
+			assertThat(error.reason()).isEqualTo("unknown field");
+			assertThat(error.file()).isEqualTo("orders.yml");
+		});
+	}
+
+	@Test
+	void listReplacedByAHigherPrecedenceFileIsNotCheckedInTheLowerOne() throws IOException {
+		Path app = write("application.yml", """
+				mesh.policy:
+				  routes:
+				    - to: [ { weight: 1 } ]
+				    - to: [ { weight: 2 } ]
+				""");
+		Path orders = write("orders.yml", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 } }
+				  routes:
+				    - to: [ { subset: v1 } ]
+				""");
+		List<PolicySource> sources = new ArrayList<>(PolicyFiles.read(orders));
+		sources.addAll(PolicyFiles.read(app));
+		assertThat(PolicyBinder.bind("orders", sources).routes()).singleElement()
+			.satisfies((route) -> assertThat(route.to()).containsExactly(new WeightedSubset("v1", 1)));
+	}
+
+	@Test
 	void propertyOutsideThePolicyPrefixIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", "server.port: 80\n");
 		assertThat(ex.getErrors()).singleElement()

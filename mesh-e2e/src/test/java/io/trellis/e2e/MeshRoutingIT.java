@@ -1,0 +1,261 @@
+package io.trellis.e2e;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.trellis.e2e.support.EchoApp;
+import io.trellis.e2e.support.HttpCall;
+import io.trellis.e2e.support.HttpCall.Response;
+import io.trellis.e2e.support.MeshCluster;
+import io.trellis.e2e.support.PolicyFiles;
+import io.trellis.e2e.support.Sidecar;
+import io.trellis.e2e.support.Traffic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The data path and live policy on a real mesh: a control plane, a caller's sidecar
+ * ({@code frontend}) and two versions of {@code orders}, each behind its own sidecar, all
+ * separate processes on loopback.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class MeshRoutingIT {
+
+	Path work;
+
+	MeshCluster mesh;
+
+	Path policy;
+
+	Sidecar frontend;
+
+	Sidecar ordersV1;
+
+	Sidecar ordersV2;
+
+	@BeforeAll
+	void startMesh(@TempDir Path work) throws Exception {
+		this.work = work;
+		this.policy = java.nio.file.Files.createDirectories(this.work.resolve("policy"));
+		PolicyFiles.write(this.policy, "application", "mesh.policy.timeout: 5s\n");
+		PolicyFiles.write(this.policy, "orders", ordersPolicy(50, 50));
+		this.mesh = new MeshCluster("MeshRoutingIT", this.work);
+		this.mesh.startControlPlane(this.policy, Map.of());
+		EchoApp frontendApp = this.mesh.startApp("frontend");
+		EchoApp v1 = this.mesh.startApp("orders-v1");
+		EchoApp v2 = this.mesh.startApp("orders-v2");
+		this.frontend = this.mesh.startSidecar("frontend", Map.of("version", "v1"), frontendApp.port(), Map.of());
+		this.ordersV1 = this.mesh.startSidecar("orders", Map.of("version", "v1"), v1.port(), Map.of());
+		this.ordersV2 = this.mesh.startSidecar("orders", Map.of("version", "v2"), v2.port(), Map.of());
+		awaitRegistered("orders", 2);
+	}
+
+	@AfterAll
+	void stopMesh() {
+		if (this.mesh != null) {
+			this.mesh.close();
+		}
+	}
+
+	@Test
+	void requestReachesTheDestinationAppThroughBothSidecarsMarkedWithItsSource() {
+		Response response = HttpCall.call(HttpMethod.POST, this.frontend.outbound("/orders?id=7"),
+				Map.of("Host", "orders", "x-trellis-source", "forged"), "{\"sku\":\"tea\"}");
+		assertThat(response.status()).isEqualTo(200);
+		JsonNode echo = response.json();
+		assertThat(echo.get("app").asString()).startsWith("orders-v");
+		assertThat(echo.get("method").asString()).isEqualTo("POST");
+		assertThat(echo.get("path").asString()).isEqualTo("/orders?id=7");
+		assertThat(echo.get("body").asString()).isEqualTo("{\"sku\":\"tea\"}");
+		JsonNode headers = echo.get("headers");
+		assertThat(headers.get("host").asString()).isEqualTo("orders");
+		assertThat(headers.get("x-trellis-source").asString()).isEqualTo("frontend");
+		assertThat(headers.get("x-trellis-source-instance").asString()).isEqualTo(this.frontend.instanceId());
+	}
+
+	@Test
+	void destinationHeaderAndProxyStyleRequestsAreRoutedLikeHost() throws Exception {
+		Response byHeader = HttpCall.get(this.frontend.outbound("/a"), Map.of("x-trellis-destination", "orders:8080"));
+		assertThat(byHeader.status()).isEqualTo(200);
+		assertThat(byHeader.json().get("headers").get("host").asString()).isEqualTo("orders");
+		assertThat(byHeader.json().get("headers").has("x-trellis-destination")).isFalse();
+
+		// A client using the sidecar as its HTTP proxy sends the absolute URI as request target.
+		java.net.http.HttpClient proxyClient = java.net.http.HttpClient.newBuilder()
+			.proxy(java.net.ProxySelector.of(new java.net.InetSocketAddress("127.0.0.1", this.frontend.outboundPort())))
+			.build();
+		java.net.http.HttpResponse<String> proxied = proxyClient.send(
+				java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://orders/p?q=1")).build(),
+				java.net.http.HttpResponse.BodyHandlers.ofString());
+		assertThat(proxied.statusCode()).isEqualTo(200);
+		JsonNode echo = HttpCall.JSON.readTree(proxied.body());
+		assertThat(echo.get("path").asString()).isEqualTo("/p?q=1");
+		assertThat(echo.get("headers").get("host").asString()).isEqualTo("orders");
+		assertThat(echo.get("headers").get("x-trellis-source").asString()).isEqualTo("frontend");
+	}
+
+	@Test
+	void unknownServiceIsAMeshErrorThatNamesTheService() {
+		Response response = HttpCall.get(this.frontend.outbound("/x"), Map.of("Host", "nosuch"));
+		assertThat(response.status()).isEqualTo(503);
+		assertThat(response.header("x-trellis-error")).isEqualTo("unknown-service");
+		assertThat(response.json().get("service").asString()).isEqualTo("nosuch");
+		assertThat(response.json().get("message").asString()).contains("nosuch");
+
+		Response toTheSidecarItself = HttpCall.get(this.frontend.outbound("/"), Map.of("Host", "127.0.0.1"));
+		assertThat(toTheSidecarItself.status()).isEqualTo(503);
+		assertThat(toTheSidecarItself.header("x-trellis-error")).isEqualTo("unknown-service");
+		assertThat(toTheSidecarItself.json().get("message").asString()).contains("127.0.0.1", "names no mesh service");
+	}
+
+	@Test
+	void weightChangeAppliesWithoutRestartWithinTwoSeconds() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(100, 0), this.frontend);
+		assertThat(answers(20, Map.of())).containsOnlyKeys("orders-v1");
+
+		long written = System.nanoTime();
+		PolicyFiles.write(this.policy, "orders", ordersPolicy(0, 100));
+		awaitOnly("orders-v2", Map.of(), Duration.ofSeconds(2));
+		Duration took = Duration.ofNanos(System.nanoTime() - written);
+		assertThat(took).isLessThanOrEqualTo(Duration.ofSeconds(2));
+		assertThat(answers(20, Map.of())).containsOnlyKeys("orders-v2");
+	}
+
+	@Test
+	void headerRouteSendsMarkedRequestsToTheCanaryAndChangesLive() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - match: { headers: { x-canary: "true" } }
+				      to: [ { subset: v2 } ]
+				    - to: [ { subset: v1 } ]
+				""", this.frontend);
+		assertThat(answers(15, Map.of("x-canary", "true"))).containsOnlyKeys("orders-v2");
+		assertThat(answers(15, Map.of())).containsOnlyKeys("orders-v1");
+
+		long written = System.nanoTime();
+		PolicyFiles.write(this.policy, "orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - to: [ { subset: v1 } ]
+				""");
+		awaitOnly("orders-v1", Map.of("x-canary", "true"), Duration.ofSeconds(2));
+		assertThat(Duration.ofNanos(System.nanoTime() - written)).isLessThanOrEqualTo(Duration.ofSeconds(2));
+	}
+
+	@Test
+	void invalidPolicyIsRejectedNamingFileAndFieldWhileTrafficKeepsSucceeding() {
+		String valid = PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders",
+				ordersPolicy(100, 0), this.frontend);
+		try (Traffic traffic = new Traffic(() -> HttpCall.get(this.frontend.outbound("/t"), Map.of("Host", "orders")),
+				Duration.ofMillis(20), 2000, Duration.ofSeconds(30))) {
+			PolicyFiles.write(this.policy, "orders", """
+					mesh.policy:
+					  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+					  routes:
+					    - to: [ { subset: v2, weigth: 100 } ]
+					""");
+			await("rejection reported").atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+				JsonNode status = PolicyFiles.status(this.mesh.controlPlane(), "orders");
+				assertThat(status.get("valid").asBoolean()).isFalse();
+				JsonNode error = status.get("errors").get(0);
+				assertThat(error.get("file").asString()).isEqualTo("orders.yml");
+				assertThat(error.get("field").asString()).isEqualTo("mesh.policy.routes[0].to[0].weigth");
+				assertThat(error.get("position").asString()).startsWith("4:");
+			});
+			assertThat(PolicyFiles.status(this.mesh.controlPlane(), "orders").get("version").asString()).isEqualTo(valid);
+			await().pollDelay(Duration.ofSeconds(1)).until(() -> traffic.sent() > 30);
+			assertThat(this.frontend.mesh().path("policies").path("orders").path("version").asString()).isEqualTo(valid);
+			Map<String, Integer> outcomes = traffic.stop();
+			assertThat(outcomes).containsOnlyKeys("200 orders-v1");
+		}
+		assertThat(PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(50, 50),
+				this.frontend)).isNotEqualTo(valid);
+	}
+
+	@Test
+	void controlPlaneShowsEverySidecarInSync() {
+		String version = PolicyFiles.awaitApplied(this.mesh.controlPlane(), this.frontend, "orders");
+		await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+			JsonNode status = HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/status").json();
+			JsonNode frontendStatus = null;
+			for (JsonNode sidecar : status) {
+				if (sidecar.get("service").asString().equals("frontend")) {
+					frontendStatus = sidecar;
+				}
+			}
+			assertThat(frontendStatus).isNotNull();
+			assertThat(frontendStatus.get("state").asString()).isEqualTo("SYNCED");
+			assertThat(frontendStatus.toString()).contains(version);
+		});
+	}
+
+	@Test
+	void instanceThatStopsHeartbeatingLeavesTheEndpointSetWithinTheTtl() throws Exception {
+		try (EchoApp extra = new EchoApp("orders-v3")) {
+			Sidecar v3 = this.mesh.startSidecar("orders", Map.of("version", "v3"), extra.port(), Map.of());
+			awaitRegistered("orders", 3);
+			await().atMost(Duration.ofSeconds(5)).until(() -> endpointsSeenBy(this.frontend, "orders") == 3);
+
+			long killed = System.nanoTime();
+			v3.process().kill();
+			awaitRegistered("orders", 2);
+			Duration gone = Duration.ofNanos(System.nanoTime() - killed);
+			// TTL 3 s in this cluster, swept every 200 ms.
+			assertThat(gone).isLessThan(Duration.ofMillis(3000 + 200 + 1000));
+			await().atMost(Duration.ofSeconds(2)).until(() -> endpointsSeenBy(this.frontend, "orders") == 2);
+		}
+	}
+
+	private int endpointsSeenBy(Sidecar sidecar, String service) {
+		return sidecar.mesh().path("endpoints").path(service).path("instances").size();
+	}
+
+	private void awaitRegistered(String service, int count) {
+		await(count + " instances of " + service).atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/registry/" + service)
+				.json()
+				.get("endpoints")
+				.size() == count);
+	}
+
+	private Map<String, Integer> answers(int requests, Map<String, String> headers) {
+		Map<String, Integer> counts = new java.util.TreeMap<>();
+		Map<String, String> all = new java.util.HashMap<>(headers);
+		all.put("Host", "orders");
+		for (int i = 0; i < requests; i++) {
+			Response response = HttpCall.get(this.frontend.outbound("/who"), all);
+			assertThat(response.status()).as(response.body()).isEqualTo(200);
+			counts.merge(response.header("x-echo-app"), 1, Integer::sum);
+		}
+		return counts;
+	}
+
+	private void awaitOnly(String app, Map<String, String> headers, Duration within) {
+		await(app + " only").atMost(within.plusSeconds(1))
+			.pollInterval(Duration.ofMillis(50))
+			.until(() -> answers(8, headers).keySet().equals(java.util.Set.of(app)));
+	}
+
+	static String ordersPolicy(int v1, int v2) {
+		return """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - to: [ { subset: v1, weight: %d }, { subset: v2, weight: %d } ]
+				""".formatted(v1, v2);
+	}
+
+}

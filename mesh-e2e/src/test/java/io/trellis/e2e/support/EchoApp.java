@@ -1,0 +1,55 @@
+package io.trellis.e2e.support;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * An application behind a sidecar, on a real Reactor Netty server: it answers every request
+ * with JSON naming itself and echoing the method, path, headers and body it received.
+ */
+public final class EchoApp implements AutoCloseable {
+
+	private final String name;
+
+	private final DisposableServer server;
+
+	public EchoApp(String name) {
+		this.name = name;
+		this.server = HttpServer.create()
+			.host("127.0.0.1")
+			.port(0)
+			.handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("").flatMap((body) -> {
+				Map<String, Object> echo = new LinkedHashMap<>();
+				echo.put("app", this.name);
+				echo.put("method", request.method().name());
+				echo.put("path", request.uri());
+				Map<String, String> headers = new LinkedHashMap<>();
+				request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
+				echo.put("headers", headers);
+				echo.put("body", body);
+				return response.header("content-type", "application/json")
+					.header("x-echo-app", this.name)
+					.sendString(Mono.just(HttpCall.JSON.writeValueAsString(echo)))
+					.then();
+			}))
+			.bindNow();
+	}
+
+	public String name() {
+		return this.name;
+	}
+
+	public int port() {
+		return this.server.port();
+	}
+
+	@Override
+	public void close() {
+		this.server.disposeNow();
+	}
+
+}
