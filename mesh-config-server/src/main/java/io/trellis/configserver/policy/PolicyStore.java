@@ -22,6 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.trellis.core.policy.PolicyBinder;
@@ -56,6 +58,15 @@ public class PolicyStore {
 	public static final String DEFAULTS = "application";
 
 	private static final Log logger = LogFactory.getLog(PolicyStore.class);
+
+	/**
+	 * How long after its last modification a file's time stamp and size are not trusted to
+	 * tell whether it changed: two writes within the file system's time stamp granularity
+	 * can leave both the same.
+	 */
+	private static final long RACY_WINDOW_MILLIS = 2000;
+
+	private static final Pattern PARSER_POSITION = Pattern.compile("line (\\d+), column (\\d+)");
 
 	private final Supplier<EnvironmentRepository> backend;
 
@@ -230,56 +241,141 @@ public class PolicyStore {
 			sources = toSources(raw);
 		}
 		catch (RuntimeException ex) {
-			List<PolicyError> errors = List.of(new PolicyError(null, "(repository)", null,
-					"cannot read policy: " + ex.getMessage()));
-			return rejected(service, previous, null, errors, List.of(), now);
+			return rejected(service, previous, null, unreadable(service, ex), null, now);
 		}
 		String version = PolicyVersion.of(sources);
 		boolean ownFile = sources.stream().anyMatch((source) -> isOwnFile(service, source.name()));
+		List<PolicySource> defaults = sources.stream()
+			.filter((source) -> !isOwnFile(service, source.name()))
+			.collect(Collectors.toList());
+		Set<PolicyError> errors = new LinkedHashSet<>();
 		try {
 			PolicyBinder.bind(service, sources);
-			if (previous != null && previous.valid() && previous.version().equals(version)) {
-				return previous.checked(now);
-			}
-			if (previous == null || !previous.version().equals(version)) {
-				logger.info("Serving policy " + version + " for " + service + (ownFile ? "" : " (mesh-wide defaults)"));
-			}
-			Instant since = (previous != null && previous.version().equals(version)) ? previous.servedSince() : now;
-			return new Entry(service, version, served(service, version, raw), ownFile, true, null, List.of(), since,
-					now);
 		}
 		catch (PolicyException ex) {
-			return rejected(service, previous, version, ex.getErrors(), sources, now);
+			errors.addAll(ex.getErrors());
 		}
+		if (ownFile) {
+			// The mesh-wide defaults must be valid on their own: a bad value there that a
+			// service's own file happens to override is still a broken application.yml, and
+			// serving it to some services but not others would split the mesh.
+			try {
+				PolicyBinder.bind(service, defaults);
+			}
+			catch (PolicyException ex) {
+				errors.addAll(ex.getErrors());
+			}
+		}
+		if (!errors.isEmpty()) {
+			return rejected(service, previous, version, List.copyOf(errors), defaults, now);
+		}
+		if (previous != null && previous.valid() && previous.version().equals(version)) {
+			return previous.checked(now);
+		}
+		if (previous == null || !previous.version().equals(version)) {
+			logger.info("Serving policy " + version + " for " + service + (ownFile ? "" : " (mesh-wide defaults)"));
+		}
+		Instant since = (previous != null && previous.version().equals(version)) ? previous.servedSince() : now;
+		return new Entry(service, version, served(service, version, raw), ownFile, true, false, null, List.of(), since,
+				now);
 	}
 
+	/**
+	 * The entry for content that was rejected: the last valid version when there is one;
+	 * when the service's own content was never valid, the mesh-wide defaults as they are now
+	 * (so it follows changes to them), or, while those are invalid too, what it was served
+	 * before, or at first the built-in defaults.
+	 * @param defaults the mesh-wide defaults as read with the rejected content, or
+	 * {@code null} when the content could not be read
+	 */
 	private Entry rejected(String service, Entry previous, String version, List<PolicyError> errors,
-			List<PolicySource> sources, Instant now) {
+			List<PolicySource> defaults, Instant now) {
 		if (previous == null || !errors.equals(previous.errors())) {
 			logger.warn("Rejected policy " + version + " for " + service + ": "
 					+ errors.stream().map(PolicyError::toString).collect(Collectors.joining("; "))
 					+ ((previous != null) ? "; still serving " + previous.version() : ""));
 		}
-		if (previous != null) {
-			return new Entry(service, previous.version(), previous.served(), previous.ownFile(), false, version,
-					errors, previous.servedSince(), now);
+		if (previous != null && !previous.fallback()) {
+			return previous.rejected(version, errors, now);
 		}
-		// Never valid: serve what is valid of the rest, the mesh-wide defaults or built-in ones.
-		List<PolicySource> defaults = sources.stream()
-			.filter((source) -> !isOwnFile(service, source.name()))
-			.collect(Collectors.toList());
-		try {
-			PolicyBinder.bind(service, defaults);
+		List<PolicySource> fallback = validDefaults(service, defaults);
+		if (fallback == null) {
+			if (previous != null) {
+				return previous.rejected(version, errors, now);
+			}
+			fallback = List.of();
 		}
-		catch (PolicyException ex) {
-			defaults = List.of();
-		}
-		String fallbackVersion = PolicyVersion.of(defaults);
+		String fallbackVersion = PolicyVersion.of(fallback);
 		Environment served = new Environment(service, new String[] { "default" }, null, fallbackVersion, null);
-		for (PolicySource source : defaults) {
+		for (PolicySource source : fallback) {
 			served.add(new PropertySource(source.name(), new LinkedHashMap<>(source.properties())));
 		}
-		return new Entry(service, fallbackVersion, served, false, false, version, errors, now, now);
+		Instant since = (previous != null && previous.version().equals(fallbackVersion)) ? previous.servedSince()
+				: now;
+		if (previous == null || !previous.version().equals(fallbackVersion)) {
+			logger.info("Serving policy " + fallbackVersion + " for " + service
+					+ " (mesh-wide defaults: its own policy was never valid)");
+		}
+		return new Entry(service, fallbackVersion, served, false, false, true, version, errors, since, now);
+	}
+
+	/**
+	 * The mesh-wide defaults when they are valid for the service, else {@code null}.
+	 * @param defaults the defaults already read, or {@code null} to read them now
+	 */
+	private List<PolicySource> validDefaults(String service, List<PolicySource> defaults) {
+		try {
+			List<PolicySource> sources = (defaults != null) ? defaults
+					: toSources(repository().findOne(DEFAULTS, "default", null, true));
+			PolicyBinder.bind(service, sources);
+			return sources;
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
+	/**
+	 * Errors for content the backend could not read at all, such as malformed YAML: the
+	 * backend's message names no file, so the service's own files and the mesh-wide defaults
+	 * are read one by one to find the culprit.
+	 */
+	private List<PolicyError> unreadable(String service, RuntimeException ex) {
+		List<PolicyError> errors = new ArrayList<>();
+		List<Path> candidates = this.files.keySet()
+			.stream()
+			.filter((file) -> {
+				String owner = PolicyFiles.serviceOf(file.getFileName().toString());
+				return owner.equals(service) || owner.equals(DEFAULTS);
+			})
+			.sorted()
+			.collect(Collectors.toList());
+		for (Path file : candidates) {
+			try {
+				PolicyFiles.read(file);
+			}
+			catch (PolicyException notReadable) {
+				notReadable.getErrors().forEach((error) -> errors.add(withParserPosition(error)));
+			}
+			catch (RuntimeException other) {
+				// Gone or unreadable since the scan: the backend's message below says enough.
+			}
+		}
+		if (errors.isEmpty()) {
+			errors.add(new PolicyError(null, "(repository)", null, "cannot read policy: " + ex.getMessage()));
+		}
+		return errors;
+	}
+
+	/** Takes the position from a YAML parser's message ("line 3, column 14") when none is set. */
+	private static PolicyError withParserPosition(PolicyError error) {
+		if (error.position() != null || error.reason() == null) {
+			return error;
+		}
+		Matcher matcher = PARSER_POSITION.matcher(error.reason());
+		return matcher.find()
+				? new PolicyError(error.file(), error.field(), matcher.group(1) + ":" + matcher.group(2), error.reason())
+				: error;
 	}
 
 	private Map<Path, FileStamp> listFiles() {
@@ -314,9 +410,10 @@ public class PolicyStore {
 			FileStamp known = this.files.get(file.toAbsolutePath().normalize());
 			long modified = attributes.lastModifiedTime().toMillis();
 			// Re-hash when the file looks changed, or was modified too recently for its time
-			// stamp to tell two writes apart.
+			// stamp to tell two writes apart. File times come from the wall clock, so that is
+			// the clock to compare them with, not the injected one.
 			if (known != null && known.modified() == modified && known.size() == attributes.size()
-					&& this.clock.millis() - modified > 2000) {
+					&& System.currentTimeMillis() - modified > RACY_WINDOW_MILLIS) {
 				return known;
 			}
 			return new FileStamp(modified, attributes.size(), DigestUtils.md5DigestAsHex(Files.readAllBytes(file)));
@@ -327,10 +424,11 @@ public class PolicyStore {
 	}
 
 	private static Path toPath(String location) {
-		if (!location.startsWith("file:")) {
+		String file = location.startsWith("optional:") ? location.substring("optional:".length()) : location;
+		if (!file.startsWith("file:")) {
 			return null;
 		}
-		String path = location.substring("file:".length());
+		String path = file.substring("file:".length());
 		return Paths.get(path.startsWith("//") ? path.substring(2) : path);
 	}
 
@@ -418,13 +516,24 @@ public class PolicyStore {
 
 	}
 
-	/** What is served for one service, and the outcome of its latest read. */
+	/**
+	 * What is served for one service, and the outcome of its latest read.
+	 * @param fallback whether the service is served the mesh-wide defaults because its own
+	 * content was never valid
+	 */
 	private record Entry(String service, String version, Environment served, boolean ownFile, boolean valid,
-			String rejectedVersion, List<PolicyError> errors, Instant servedSince, Instant checkedAt) {
+			boolean fallback, String rejectedVersion, List<PolicyError> errors, Instant servedSince,
+			Instant checkedAt) {
 
 		Entry checked(Instant now) {
-			return new Entry(this.service, this.version, this.served, this.ownFile, this.valid, this.rejectedVersion,
-					this.errors, this.servedSince, now);
+			return new Entry(this.service, this.version, this.served, this.ownFile, this.valid, this.fallback,
+					this.rejectedVersion, this.errors, this.servedSince, now);
+		}
+
+		/** Keeps serving this entry's version, recording why the latest content was rejected. */
+		Entry rejected(String rejectedVersion, List<PolicyError> errors, Instant now) {
+			return new Entry(this.service, this.version, this.served, this.ownFile, false, this.fallback,
+					rejectedVersion, errors, this.servedSince, now);
 		}
 
 		PolicyStatus status() {
