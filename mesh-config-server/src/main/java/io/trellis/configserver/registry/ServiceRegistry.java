@@ -62,6 +62,12 @@ public class ServiceRegistry {
 	 */
 	public boolean register(String service, String instance, Registration registration) {
 		ServiceNames.requireValid(service);
+		// Endpoint rejects a missing host with a NullPointerException; callers are told
+		// what to send instead.
+		if (registration == null || registration.host() == null || registration.host().isBlank()) {
+			throw new IllegalArgumentException("A registration must give the host other sidecars reach " + service
+					+ "/" + instance + " on, was " + ((registration != null) ? "'" + registration.host() + "'" : "none"));
+		}
 		Endpoint endpoint = new Endpoint(instance, registration.host(), registration.port(), registration.labels());
 		Instant now = this.clock.instant();
 		boolean[] changed = new boolean[1];

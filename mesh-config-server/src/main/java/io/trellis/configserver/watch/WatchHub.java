@@ -81,6 +81,7 @@ public class WatchHub {
 		WatchResponse raced = respondIfChanged(request);
 		if (raced != null) {
 			watch.result.setResult(raced);
+			unregister(watch);
 		}
 		return watch.result;
 	}
