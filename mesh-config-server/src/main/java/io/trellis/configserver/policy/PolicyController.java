@@ -1,7 +1,6 @@
 package io.trellis.configserver.policy;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import io.trellis.core.policy.PolicyError;
@@ -32,9 +31,16 @@ public class PolicyController {
 
 	/** Webhook: fetches the repository now and applies what changed. Accepts any push payload. */
 	@PostMapping("/refresh")
-	public Map<String, Object> refresh() {
+	public RefreshResult refresh() {
 		Set<String> changed = this.store.refresh();
-		return Map.of("changed", changed, "revision", String.valueOf(this.store.revision()));
+		return new RefreshResult(changed, this.store.revision());
+	}
+
+	/**
+	 * @param changed the services whose served version changed
+	 * @param revision the repository revision now read (the git commit for git), or null
+	 */
+	public record RefreshResult(Set<String> changed, String revision) {
 	}
 
 	/**
