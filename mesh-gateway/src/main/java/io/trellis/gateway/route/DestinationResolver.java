@@ -37,6 +37,9 @@ public final class DestinationResolver {
 		if (authority == null) {
 			authority = headers.getFirst(HttpHeaders.HOST);
 		}
+		if (authority == null && request.getURI().getHost() != null) {
+			authority = request.getURI().getRawAuthority();
+		}
 		if (authority == null || authority.isBlank()) {
 			throw new MeshException(MeshError.UNKNOWN_SERVICE, null,
 					"The request names no destination service: send it to http://<service>/... through the sidecar");
@@ -61,7 +64,14 @@ public final class DestinationResolver {
 	}
 
 	private static String absoluteFormAuthority(ServerHttpRequest request) {
-		Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		Object nativeRequest;
+		try {
+			nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+		}
+		catch (IllegalStateException ex) {
+			// A request that did not come from a server (a test's mock) has no request target.
+			return null;
+		}
 		if (nativeRequest instanceof HttpServerRequest netty) {
 			String target = netty.uri();
 			int scheme = target.indexOf("://");

@@ -1,0 +1,263 @@
+package io.trellis.gateway;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.trellis.core.policy.PolicySource;
+import io.trellis.core.registry.Endpoint;
+import io.trellis.gateway.controlplane.StateStore;
+import io.trellis.gateway.server.InboundServer;
+import io.trellis.gateway.test.NettyLeaks;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.server.HttpServer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The sidecar in this JVM on real ports, with real Reactor Netty servers as its local app and
+ * as the destinations' sidecars, and no control plane at all: it starts from its state file
+ * (fail static) and answers what it cannot know with mesh errors. BlockHound and Netty leak
+ * detection watch every request.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SidecarIntegrationTests {
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
+
+	private DisposableServer app;
+
+	private DisposableServer ordersV1;
+
+	private DisposableServer ordersV2;
+
+	private DisposableServer slow;
+
+	private ConfigurableApplicationContext sidecar;
+
+	private int outbound;
+
+	private int inbound;
+
+	private int admin;
+
+	private int closedPort;
+
+	@BeforeAll
+	void start(@TempDir Path dir) throws IOException {
+		this.app = echo("frontend-app", Duration.ZERO);
+		this.ordersV1 = echo("orders-v1", Duration.ZERO);
+		this.ordersV2 = echo("orders-v2", Duration.ZERO);
+		this.slow = echo("slow", Duration.ofSeconds(3));
+		this.closedPort = freePort();
+		Path stateFile = dir.resolve("state.json");
+		new StateStore(stateFile, JSON).save(new StateStore.State(StateStore.FORMAT, "frontend", Instant.now(), Map.of(
+				"orders", new StateStore.ServiceState("orders-1", List.of(source("orders.yml", """
+						mesh.policy.subsets.v1.version=v1
+						mesh.policy.subsets.v2.version=v2
+						mesh.policy.subsets.v3.version=v3
+						mesh.policy.routes[0].match.headers.x-canary=true
+						mesh.policy.routes[0].to[0].subset=v2
+						mesh.policy.routes[1].match.headers.x-dark=true
+						mesh.policy.routes[1].to[0].subset=v3
+						mesh.policy.routes[2].to[0].subset=v1
+						""")), 3, List.of(endpoint("o1", this.ordersV1.port(), "v1"), endpoint("o2", this.ordersV2.port(), "v2"))),
+				"slow", new StateStore.ServiceState("slow-1", List.of(source("slow.yml", "mesh.policy.timeout=300ms\n")), 1,
+						List.of(endpoint("s1", this.slow.port(), "v1"))),
+				"silent", new StateStore.ServiceState("silent-1", List.of(), 1,
+						List.of(endpoint("x1", this.closedPort, "v1"))))));
+		this.admin = freePort();
+		this.sidecar = new SpringApplicationBuilder(SidecarApplication.class).run("--mesh.proxy.service=frontend",
+				"--mesh.proxy.app.port=" + this.app.port(), "--mesh.proxy.app.readiness-path=/ready",
+				"--mesh.proxy.outbound.port=0", "--mesh.proxy.inbound.port=0", "--mesh.proxy.admin.port=" + this.admin,
+				"--mesh.proxy.state-file=" + stateFile,
+				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + this.closedPort,
+				"--mesh.proxy.control-plane.request-timeout=1s");
+		this.outbound = ((WebServerApplicationContext) this.sidecar).getWebServer().getPort();
+		this.inbound = this.sidecar.getBean(InboundServer.class).getPort();
+	}
+
+	@AfterAll
+	void stop() {
+		if (this.sidecar != null) {
+			this.sidecar.close();
+		}
+		for (DisposableServer server : new DisposableServer[] { this.app, this.ordersV1, this.ordersV2, this.slow }) {
+			if (server != null) {
+				server.disposeNow();
+			}
+		}
+		assertThat(NettyLeaks.collect()).as("Netty buffer leaks").isEmpty();
+	}
+
+	@Test
+	void startsFromItsStateFileAndRoutesWhileTheControlPlaneIsDown() {
+		Response response = call(this.outbound, "/items?id=1", Map.of("Host", "orders"));
+		assertThat(response.status()).isEqualTo(200);
+		assertThat(response.json().get("app").asString()).isEqualTo("orders-v1");
+		assertThat(response.json().get("headers").get("x-trellis-source").asString()).isEqualTo("frontend");
+		assertThat(response.json().get("headers").get("host").asString()).isEqualTo("orders");
+		assertThat(response.json().get("path").asString()).isEqualTo("/items?id=1");
+
+		JsonNode mesh = call(this.admin, "/actuator/mesh", Map.of()).json();
+		assertThat(mesh.get("controlPlane").get("connected").asBoolean()).isFalse();
+		assertThat(mesh.get("policies").get("orders").get("version").asString()).isEqualTo("orders-1");
+		assertThat(mesh.get("policies").get("orders").get("restoredFromStateFile").asBoolean()).isTrue();
+		assertThat(mesh.get("endpoints").get("orders").get("instances").size()).isEqualTo(2);
+	}
+
+	@Test
+	void headerRouteSendsMarkedRequestsToItsSubset() {
+		for (int i = 0; i < 10; i++) {
+			assertThat(call(this.outbound, "/", Map.of("Host", "orders", "x-canary", "true")).json().get("app").asString())
+				.isEqualTo("orders-v2");
+			assertThat(call(this.outbound, "/", Map.of("Host", "orders")).json().get("app").asString())
+				.isEqualTo("orders-v1");
+		}
+	}
+
+	@Test
+	void subsetWithoutEndpointsIsNoEndpointsNamingTheSubset() {
+		Response response = call(this.outbound, "/", Map.of("Host", "orders", "x-dark", "true"));
+		assertThat(response.status()).isEqualTo(503);
+		assertThat(response.header("x-trellis-error")).isEqualTo("no-endpoints");
+		assertThat(response.body()).contains("v3");
+	}
+
+	@Test
+	void serviceNeverSeenWhileTheControlPlaneIsDownIsDiscoveryUnavailable() {
+		Response response = call(this.outbound, "/", Map.of("Host", "catalog"));
+		assertThat(response.status()).isEqualTo(503);
+		assertThat(response.header("x-trellis-error")).isEqualTo("discovery-unavailable");
+		assertThat(response.json().get("service").asString()).isEqualTo("catalog");
+	}
+
+	@Test
+	void endpointThatRefusesConnectionsIsUpstreamUnavailable() {
+		Response response = call(this.outbound, "/", Map.of("Host", "silent"));
+		assertThat(response.status()).isEqualTo(502);
+		assertThat(response.header("x-trellis-error")).isEqualTo("upstream-unavailable");
+	}
+
+	@Test
+	void callSlowerThanThePolicyTimeoutIsUpstreamTimeout() {
+		long start = System.nanoTime();
+		Response response = call(this.outbound, "/", Map.of("Host", "slow"));
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(response.status()).isEqualTo(504);
+		assertThat(response.header("x-trellis-error")).isEqualTo("upstream-timeout");
+		assertThat(took).isLessThan(Duration.ofMillis(2000));
+	}
+
+	@Test
+	void inboundForwardsToTheLocalAppWithHostAndSourceIntact() {
+		Response response = call(this.inbound, "/hello?x=1",
+				Map.of("Host", "frontend", "x-trellis-source", "orders", "x-trellis-destination", "ignored"));
+		assertThat(response.status()).isEqualTo(200);
+		JsonNode echo = response.json();
+		assertThat(echo.get("app").asString()).isEqualTo("frontend-app");
+		assertThat(echo.get("path").asString()).isEqualTo("/hello?x=1");
+		assertThat(echo.get("headers").get("host").asString()).isEqualTo("frontend");
+		assertThat(echo.get("headers").get("x-trellis-source").asString()).isEqualTo("orders");
+		assertThat(echo.get("headers").has("x-trellis-destination")).isFalse();
+	}
+
+	@Test
+	void inboundWithItsAppDownIsAppUnavailable() {
+		DisposableServer stopped = this.app;
+		stopped.disposeNow();
+		try {
+			Response response = call(this.inbound, "/", Map.of("Host", "frontend"));
+			assertThat(response.status()).isEqualTo(502);
+			assertThat(response.header("x-trellis-error")).isEqualTo("app-unavailable");
+		}
+		finally {
+			this.app = echo("frontend-app", Duration.ZERO, stopped.port());
+		}
+	}
+
+	private static PolicySource source(String name, String properties) {
+		Map<String, Object> values = new LinkedHashMap<>();
+		for (String line : properties.strip().split("\n")) {
+			int equals = line.indexOf('=');
+			values.put(line.substring(0, equals), line.substring(equals + 1));
+		}
+		return new PolicySource(name, values);
+	}
+
+	private static Endpoint endpoint(String id, int port, String version) {
+		return new Endpoint(id, "127.0.0.1", port, Map.of("version", version));
+	}
+
+	private static DisposableServer echo(String name, Duration delay) {
+		return echo(name, delay, 0);
+	}
+
+	private static DisposableServer echo(String name, Duration delay, int port) {
+		// A channel group, so disposing the server also closes the connections it accepted.
+		return HttpServer.create()
+			.host("127.0.0.1")
+			.port(port)
+			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
+			.handle((request, response) -> {
+			Map<String, Object> echo = new LinkedHashMap<>();
+			echo.put("app", name);
+			echo.put("path", request.uri());
+			Map<String, String> headers = new LinkedHashMap<>();
+			request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
+			echo.put("headers", headers);
+			return response.header("content-type", "application/json")
+				.sendString(Mono.delay(delay).then(Mono.fromCallable(() -> JSON.writeValueAsString(echo))))
+				.then();
+		}).bindNow();
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+	private static Response call(int port, String path, Map<String, String> headers) {
+		return HttpClient.create()
+			.headers((h) -> headers.forEach(h::set))
+			.get()
+			.uri("http://127.0.0.1:" + port + path)
+			.responseSingle((response, body) -> body.asString().defaultIfEmpty("").map((text) -> new Response(
+					response.status().code(), response.responseHeaders().get("x-trellis-error"), text)))
+			.block(Duration.ofSeconds(15));
+	}
+
+	private record Response(int status, String error, String body) {
+
+		String header(String name) {
+			return this.error;
+		}
+
+		JsonNode json() {
+			return JSON.readTree(this.body);
+		}
+
+	}
+
+}
