@@ -24,8 +24,12 @@ public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultVa
 	/**
 	 * @param ttl time after its last heartbeat that an instance drops out of the registry
 	 * @param sweepInterval how often expired instances are removed
+	 * @param warmup time after start during which sidecars that already hold endpoints are
+	 * not sent endpoint sets: the registry starts empty and fills as sidecars heartbeat, so it
+	 * should exceed the sidecars' heartbeat interval
 	 */
-	public record Registry(@DefaultValue("15s") Duration ttl, @DefaultValue("500ms") Duration sweepInterval) {
+	public record Registry(@DefaultValue("15s") Duration ttl, @DefaultValue("500ms") Duration sweepInterval,
+			@DefaultValue("10s") Duration warmup) {
 	}
 
 	/**

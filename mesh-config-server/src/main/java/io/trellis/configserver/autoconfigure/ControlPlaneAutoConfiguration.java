@@ -80,14 +80,14 @@ public final class ControlPlaneAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	WatchHub watchHub(PolicyStore store, ServiceRegistry registry, ControlPlaneProperties properties) {
-		return new WatchHub(store, registry, properties.watch().maxWait());
+	WatchHub watchHub(PolicyStore store, ServiceRegistry registry, ControlPlaneProperties properties, Clock clock) {
+		return new WatchHub(store, registry, properties.watch().maxWait(), clock, properties.registry().warmup());
 	}
 
 	@Bean
-	ControlPlaneScheduler controlPlaneScheduler(PolicyStore store, ServiceRegistry registry,
+	ControlPlaneScheduler controlPlaneScheduler(PolicyStore store, ServiceRegistry registry, WatchHub watchHub,
 			ControlPlaneProperties properties) {
-		return new ControlPlaneScheduler(store, registry, properties.policy().pollInterval(),
+		return new ControlPlaneScheduler(store, registry, watchHub, properties.policy().pollInterval(),
 				properties.registry().sweepInterval());
 	}
 

@@ -1,12 +1,14 @@
 package io.trellis.configserver.autoconfigure;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import io.trellis.configserver.policy.PolicyStore;
 import io.trellis.configserver.registry.ServiceRegistry;
+import io.trellis.configserver.watch.WatchHub;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -25,47 +27,66 @@ class ControlPlaneScheduler implements SmartLifecycle {
 
 	private final ServiceRegistry registry;
 
+	private final WatchHub watchHub;
+
 	private final Duration pollInterval;
 
 	private final Duration sweepInterval;
 
-	private volatile ScheduledExecutorService executor;
+	private volatile ScheduledExecutorService scans;
 
-	ControlPlaneScheduler(PolicyStore policies, ServiceRegistry registry, Duration pollInterval,
+	private volatile ScheduledExecutorService sweeps;
+
+	ControlPlaneScheduler(PolicyStore policies, ServiceRegistry registry, WatchHub watchHub, Duration pollInterval,
 			Duration sweepInterval) {
 		this.policies = policies;
 		this.registry = registry;
+		this.watchHub = watchHub;
 		this.pollInterval = pollInterval;
 		this.sweepInterval = sweepInterval;
 	}
 
 	@Override
 	public void start() {
-		this.policies.scan();
-		ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor((task) -> {
-			Thread thread = new Thread(task, "trellis-control-plane");
-			thread.setDaemon(true);
-			return thread;
-		});
-		executor.scheduleWithFixedDelay(guarded("policy scan", this.policies::scan), this.pollInterval.toMillis(),
+		// A repository that cannot be read now (an unreachable git remote) is reported and
+		// retried; the control plane still starts and serves registry and watch.
+		guarded("policy scan", this.policies::scan).run();
+		// Separate threads, so a slow git fetch never delays expiring silent instances.
+		ScheduledExecutorService scans = executor("trellis-policy-scan");
+		scans.scheduleWithFixedDelay(guarded("policy scan", this.policies::scan), this.pollInterval.toMillis(),
 				this.pollInterval.toMillis(), TimeUnit.MILLISECONDS);
-		executor.scheduleWithFixedDelay(guarded("registry sweep", this.registry::expire),
+		ScheduledExecutorService sweeps = executor("trellis-registry-sweep");
+		sweeps.scheduleWithFixedDelay(guarded("registry sweep", this.registry::expire),
 				this.sweepInterval.toMillis(), this.sweepInterval.toMillis(), TimeUnit.MILLISECONDS);
-		this.executor = executor;
+		long warmup = Duration.between(Instant.now(), this.watchHub.warmupUntil()).toMillis();
+		sweeps.schedule(guarded("end of warm-up", this.watchHub::endWarmup), Math.max(0, warmup),
+				TimeUnit.MILLISECONDS);
+		this.scans = scans;
+		this.sweeps = sweeps;
 	}
 
 	@Override
 	public void stop() {
-		ScheduledExecutorService executor = this.executor;
-		if (executor != null) {
-			executor.shutdownNow();
-			this.executor = null;
+		for (ScheduledExecutorService executor : new ScheduledExecutorService[] { this.scans, this.sweeps }) {
+			if (executor != null) {
+				executor.shutdownNow();
+			}
 		}
+		this.scans = null;
+		this.sweeps = null;
+	}
+
+	private static ScheduledExecutorService executor(String name) {
+		return Executors.newSingleThreadScheduledExecutor((task) -> {
+			Thread thread = new Thread(task, name);
+			thread.setDaemon(true);
+			return thread;
+		});
 	}
 
 	@Override
 	public boolean isRunning() {
-		return this.executor != null;
+		return this.scans != null;
 	}
 
 	@Override

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -86,6 +87,13 @@ public class PolicyStore {
 
 	private volatile String revision;
 
+	/** Services with a policy file of their own, as of the last scan. */
+	private volatile Set<String> ownFiles = Set.of();
+
+	private volatile Instant lastGitCheck = Instant.EPOCH;
+
+	private volatile boolean gitCheckForced = true;
+
 	/**
 	 * @param backend supplies Config Server's backend repository (directory or git) on first
 	 * use, after the application context has created it
@@ -116,7 +124,9 @@ public class PolicyStore {
 	 * is asked for.
 	 */
 	public Environment environment(String service) {
-		return copy(entry(service).served());
+		Environment environment = copy(entry(service).served());
+		environment.setName(service);
+		return environment;
 	}
 
 	/** The version served for a service. */
@@ -124,9 +134,12 @@ public class PolicyStore {
 		return entry(service).version();
 	}
 
-	/** Whether the service has a policy file of its own. */
+	/**
+	 * Whether the service has a policy file of its own (valid or not) as of the last scan.
+	 * Services without one share the mesh-wide defaults and cost the store nothing each.
+	 */
 	public boolean hasOwnFile(String service) {
-		return entry(service).ownFile();
+		return this.ownFiles.contains(service);
 	}
 
 	/** The revision of the repository last scanned (the git commit for git), or null. */
@@ -155,6 +168,7 @@ public class PolicyStore {
 	public Set<String> refresh() {
 		if (repository() instanceof JGitEnvironmentRepository git) {
 			git.setLastRefresh(0);
+			this.gitCheckForced = true;
 		}
 		return scan();
 	}
@@ -168,8 +182,13 @@ public class PolicyStore {
 		Set<String> changedServices = new LinkedHashSet<>();
 		synchronized (this.scanLock) {
 			Map<Path, FileStamp> current = listFiles();
+			if (current == null) {
+				return changedServices;
+			}
 			Set<String> affected = new LinkedHashSet<>();
-			boolean defaultsChanged = false;
+			Set<String> removed = new LinkedHashSet<>();
+			Set<String> owners = new LinkedHashSet<>();
+			boolean defaultsChanged = !this.entries.containsKey(DEFAULTS);
 			List<PolicyError> badNames = new ArrayList<>();
 			Set<Path> all = new LinkedHashSet<>(this.files.keySet());
 			all.addAll(current.keySet());
@@ -187,18 +206,36 @@ public class PolicyStore {
 								+ "digits and '-', starting and ending with a letter or digit"));
 					}
 				}
-				else if (changed || !this.entries.containsKey(service)) {
-					affected.add(service);
+				else if (current.containsKey(file)) {
+					owners.add(service);
+					if (changed || !this.entries.containsKey(service)) {
+						affected.add(service);
+					}
+				}
+				else {
+					removed.add(service);
 				}
 			}
-			if (defaultsChanged) {
-				affected.addAll(this.entries.keySet());
-			}
+			removed.removeAll(owners);
 			this.files = current;
+			this.ownFiles = Set.copyOf(owners);
 			if (!badNames.equals(this.repositoryErrors)) {
 				badNames.forEach((error) -> logger.warn("Policy repository: " + error));
 			}
 			this.repositoryErrors = List.copyOf(badNames);
+			if (defaultsChanged) {
+				affected.add(DEFAULTS);
+				affected.addAll(this.entries.keySet());
+			}
+			affected.removeAll(removed);
+			for (String service : removed) {
+				// Its file is gone: it shares the mesh-wide defaults again.
+				Entry gone = this.entries.remove(service);
+				logger.info("Policy file of " + service + " removed; serving it the mesh-wide defaults");
+				if (gone != null) {
+					changedServices.add(service);
+				}
+			}
 			for (String service : affected) {
 				if (reload(service)) {
 					changedServices.add(service);
@@ -210,6 +247,9 @@ public class PolicyStore {
 	}
 
 	private Entry entry(String service) {
+		if (!DEFAULTS.equals(service) && !this.ownFiles.contains(service)) {
+			service = DEFAULTS;
+		}
 		Entry entry = this.entries.get(service);
 		if (entry != null) {
 			return entry;
@@ -378,11 +418,37 @@ public class PolicyStore {
 				: error;
 	}
 
+	/**
+	 * The policy files and their stamps; null when nothing should be scanned now (a git
+	 * clone is only re-checked at git's refresh rate, or when the webhook forces it).
+	 */
 	private Map<Path, FileStamp> listFiles() {
-		if (!(repository() instanceof SearchPathLocator locator)) {
+		EnvironmentRepository repository = repository();
+		if (!(repository instanceof SearchPathLocator locator)) {
 			return Map.of();
 		}
-		SearchPathLocator.Locations locations = locator.getLocations(DEFAULTS, "default", null);
+		if (repository instanceof JGitEnvironmentRepository git) {
+			Instant now = this.clock.instant();
+			Duration every = Duration.ofSeconds(Math.max(1, git.getRefreshRate()));
+			if (!this.gitCheckForced && now.isBefore(this.lastGitCheck.plus(every))) {
+				return null;
+			}
+			this.gitCheckForced = false;
+			this.lastGitCheck = now;
+		}
+		SearchPathLocator.Locations locations;
+		try {
+			locations = locator.getLocations(DEFAULTS, "default", null);
+		}
+		catch (RuntimeException ex) {
+			List<PolicyError> unreachable = List.of(new PolicyError(null, "(repository)", null,
+					"cannot read the policy repository: " + ex.getMessage()));
+			if (!unreachable.equals(this.repositoryErrors)) {
+				logger.warn("Policy repository unreachable, serving the last valid policy: " + ex.getMessage());
+			}
+			this.repositoryErrors = unreachable;
+			return null;
+		}
 		this.revision = locations.getVersion();
 		Map<Path, FileStamp> result = new HashMap<>();
 		for (String location : locations.getLocations()) {

@@ -1,6 +1,8 @@
 package io.trellis.configserver.watch;
 
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -36,12 +38,53 @@ public class WatchHub {
 
 	private final Map<String, Set<Watch>> watchesByService = new ConcurrentHashMap<>();
 
+	private final Clock clock;
+
+	private final Instant warmupUntil;
+
+	private final Set<Watch> warming = ConcurrentHashMap.newKeySet();
+
 	public WatchHub(PolicyStore policies, ServiceRegistry registry, Duration maxWait) {
+		this(policies, registry, maxWait, Clock.systemUTC(), Duration.ZERO);
+	}
+
+	/**
+	 * @param policies the policy served
+	 * @param registry the endpoints
+	 * @param maxWait the longest a watch is held
+	 * @param clock the clock
+	 * @param warmup how long after start watches of sidecars that already hold state are held
+	 * back, so a restarted control plane, whose registry starts empty, does not tell them to
+	 * drop endpoints before those re-register with their next heartbeat
+	 */
+	public WatchHub(PolicyStore policies, ServiceRegistry registry, Duration maxWait, Clock clock, Duration warmup) {
 		this.policies = policies;
 		this.registry = registry;
 		this.maxWait = maxWait;
+		this.clock = clock;
+		this.warmupUntil = clock.instant().plus(warmup);
 		policies.addListener(this::changed);
 		registry.addListener(this::changed);
+	}
+
+	/** Whether the control plane is still waiting for sidecars to re-register after its start. */
+	public boolean isWarmingUp() {
+		return this.clock.instant().isBefore(this.warmupUntil);
+	}
+
+	/** When the warm-up ends. */
+	public Instant warmupUntil() {
+		return this.warmupUntil;
+	}
+
+	/** Ends the warm-up: every watch held back by it is answered with the current state. */
+	public void endWarmup() {
+		for (Watch watch : this.warming.toArray(new Watch[0])) {
+			this.warming.remove(watch);
+			if (!watch.result.isSetOrExpired()) {
+				watch.result.setResult(current(watch.request));
+			}
+		}
 	}
 
 	/** The current state of one service. */
@@ -66,6 +109,18 @@ public class WatchHub {
 		request.services().keySet().forEach(ServiceNames::requireValid);
 		long waitMillis = Math.max(0, Math.min(request.waitMillis(), this.maxWait.toMillis()));
 		Watch watch = new Watch(request, new DeferredResult<>(waitMillis));
+		if (isWarmingUp() && holdsEverything(request) && waitMillis > 0) {
+			// Nothing to tell yet that could be trusted: answer at the end of the warm-up, or,
+			// if the wait ends first, with nothing to apply.
+			watch.result.onTimeout(() -> watch.result.setResult(new WatchResponse(Map.of())));
+			watch.result.onCompletion(() -> this.warming.remove(watch));
+			watch.result.onError((ex) -> this.warming.remove(watch));
+			this.warming.add(watch);
+			if (!isWarmingUp()) {
+				endWarmup();
+			}
+			return watch.result;
+		}
 		WatchResponse now = respondIfChanged(request);
 		if (now != null || waitMillis == 0 || request.services().isEmpty()) {
 			watch.result.setResult((now != null) ? now : current(request));
@@ -92,6 +147,19 @@ public class WatchHub {
 	}
 
 	private void changed(String service) {
+		if (PolicyStore.DEFAULTS.equals(service)) {
+			// The mesh-wide defaults are the policy of every service without a file of its own.
+			for (String watched : this.watchesByService.keySet()) {
+				if (!this.policies.hasOwnFile(watched)) {
+					complete(watched);
+				}
+			}
+			return;
+		}
+		complete(service);
+	}
+
+	private void complete(String service) {
 		Set<Watch> watches = this.watchesByService.get(service);
 		if (watches == null) {
 			return;
@@ -102,6 +170,18 @@ public class WatchHub {
 			}
 			unregister(watch);
 		}
+	}
+
+	private static boolean holdsEverything(WatchRequest request) {
+		if (request.services().isEmpty()) {
+			return false;
+		}
+		for (WatchRequest.Known held : request.services().values()) {
+			if (held == null || held.policy() == null || held.endpoints() < 0) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private WatchResponse respondIfChanged(WatchRequest request) {

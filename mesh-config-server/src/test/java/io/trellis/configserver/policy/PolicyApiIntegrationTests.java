@@ -32,7 +32,8 @@ import static org.awaitility.Awaitility.await;
  * edit reaches a waiting watch quickly.
  */
 @SpringBootTest(classes = ControlPlaneApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "mesh.control-plane.policy.poll-interval=100ms", "mesh.control-plane.watch.max-wait=10s" })
+		properties = { "mesh.control-plane.policy.poll-interval=100ms", "mesh.control-plane.watch.max-wait=10s",
+				"mesh.control-plane.registry.warmup=0s" })
 @DirtiesContext
 class PolicyApiIntegrationTests {
 

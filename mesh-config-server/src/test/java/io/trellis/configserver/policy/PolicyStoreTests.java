@@ -286,7 +286,9 @@ class PolicyStoreTests {
 		assertThat(this.store.version("payments")).isNotEqualTo(before);
 		assertThat(this.store.environment("payments").getPropertySources().get(0).getSource()
 			.get("mesh.policy.timeout")).isEqualTo("7s");
-		assertThat(this.notified).containsExactly("payments");
+		// Services without a file of their own share the defaults: one notice for all of them.
+		assertThat(this.notified).containsExactly(PolicyStore.DEFAULTS);
+		assertThat(this.store.statuses()).extracting(PolicyStatus::service).doesNotContain("payments");
 	}
 
 	@Test
@@ -407,7 +409,9 @@ class PolicyStoreTests {
 		PolicyDirectory copy = new PolicyDirectory(other);
 		copy.write("application.yml", "mesh.policy.timeout: 5s\n");
 		copy.write("orders.yml", VALID_ORDERS);
-		assertThat(copy.store(this.clock).version("orders")).isEqualTo(version);
+		PolicyStore copyStore = copy.store(this.clock);
+		copyStore.scan();
+		assertThat(copyStore.version("orders")).isEqualTo(version);
 	}
 
 	@Test
@@ -457,10 +461,12 @@ class PolicyStoreTests {
 		assertThat(status.checkedAt()).isEqualTo(firstServed.plusSeconds(30));
 	}
 
+	/** A service's status: its own, or, without a file of its own, that of the mesh-wide defaults it shares. */
 	private PolicyStatus status(String service) {
+		String owner = this.store.hasOwnFile(service) ? service : PolicyStore.DEFAULTS;
 		return this.store.statuses()
 			.stream()
-			.filter((status) -> status.service().equals(service))
+			.filter((status) -> status.service().equals(owner))
 			.findFirst()
 			.orElseThrow(() -> new AssertionError("no status for " + service + " in " + this.store.statuses()));
 	}

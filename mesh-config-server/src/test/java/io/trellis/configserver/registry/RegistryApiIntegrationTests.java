@@ -29,7 +29,8 @@ import static org.awaitility.Awaitility.await;
 
 /** The registry over HTTP on a real port, with a short TTL so expiry is seen for real. */
 @SpringBootTest(classes = ControlPlaneApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "mesh.control-plane.registry.ttl=1s", "mesh.control-plane.registry.sweep-interval=100ms" })
+		properties = { "mesh.control-plane.registry.ttl=1s", "mesh.control-plane.registry.sweep-interval=100ms",
+				"mesh.control-plane.registry.warmup=0s" })
 @DirtiesContext
 class RegistryApiIntegrationTests {
 

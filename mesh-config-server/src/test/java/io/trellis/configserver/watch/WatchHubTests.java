@@ -280,6 +280,54 @@ class WatchHubTests {
 			.withMessageContaining(String.valueOf(WatchHub.MAX_SERVICES + 1));
 	}
 
+	@Test
+	void afterARestartSidecarsHoldingStateAreNotToldOfEndpointsUntilTheWarmupEnds() {
+		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
+		assertThat(warming.isWarmingUp()).isTrue();
+		// The sidecar held two endpoints before the restart; only one has re-registered so far.
+		DeferredResult<WatchResponse> held = warming
+			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
+		assertThat(held.hasResult()).isFalse();
+
+		this.registry.register("orders", "o-2", new Registration("127.0.0.1", 8082, Map.of()));
+		assertThat(held.hasResult()).isFalse();
+
+		warming.endWarmup();
+		assertThat(response(held).services().get("orders").endpoints()).hasSize(2);
+	}
+
+	@Test
+	void duringTheWarmupASidecarHoldingNothingIsAnsweredAtOnce() {
+		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
+		DeferredResult<WatchResponse> result = warming.watch(request(Map.of("orders", new Known(null, -1))));
+		assertThat(response(result).services().get("orders").endpoints()).hasSize(1);
+	}
+
+	@Test
+	void warmupIsOverOnceItsTimeHasPassed() {
+		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
+		this.clock.advance(Duration.ofSeconds(11));
+		assertThat(warming.isWarmingUp()).isFalse();
+		DeferredResult<WatchResponse> result = warming
+			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
+		assertThat(result.hasResult()).isTrue();
+	}
+
+	@Test
+	void changeOfTheMeshWideDefaultsCompletesWatchesOfServicesWithoutAFile() {
+		DeferredResult<WatchResponse> inventory = this.hub.watch(upToDate("inventory"));
+		DeferredResult<WatchResponse> orders = this.hub.watch(upToDate("orders"));
+		assertThat(inventory.hasResult()).isFalse();
+
+		this.policy.write("application.yml", "mesh.policy.timeout: 9s\n");
+		this.store.scan();
+
+		assertThat(response(inventory).services().get("inventory").policyVersion())
+			.isEqualTo(this.store.version("inventory"));
+		// orders has a file of its own that overrides the timeout, but it reads the defaults too.
+		assertThat(orders.hasResult()).isTrue();
+	}
+
 	private long endpointsVersion(String service) {
 		return this.registry.endpoints(service).version();
 	}
