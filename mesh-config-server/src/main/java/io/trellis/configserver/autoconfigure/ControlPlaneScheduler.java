@@ -12,6 +12,7 @@ import io.trellis.configserver.watch.WatchHub;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.SmartLifecycle;
 
 /**
@@ -19,7 +20,7 @@ import org.springframework.context.SmartLifecycle;
  * for changes and expiring silent instances. The first scan runs during startup, so invalid
  * policy is reported before the server takes traffic.
  */
-class ControlPlaneScheduler implements SmartLifecycle {
+class ControlPlaneScheduler implements SmartLifecycle, SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(ControlPlaneScheduler.class);
 
@@ -46,11 +47,18 @@ class ControlPlaneScheduler implements SmartLifecycle {
 		this.sweepInterval = sweepInterval;
 	}
 
+	/**
+	 * The first scan, before the web server takes requests, so no service with a policy file
+	 * is ever served the defaults. A repository that cannot be read now (an unreachable git
+	 * remote) is reported and retried; the control plane still starts.
+	 */
+	@Override
+	public void afterSingletonsInstantiated() {
+		guarded("policy scan", this.policies::scan).run();
+	}
+
 	@Override
 	public void start() {
-		// A repository that cannot be read now (an unreachable git remote) is reported and
-		// retried; the control plane still starts and serves registry and watch.
-		guarded("policy scan", this.policies::scan).run();
 		// Separate threads, so a slow git fetch never delays expiring silent instances.
 		ScheduledExecutorService scans = executor("trellis-policy-scan");
 		scans.scheduleWithFixedDelay(guarded("policy scan", this.policies::scan), this.pollInterval.toMillis(),
@@ -65,8 +73,14 @@ class ControlPlaneScheduler implements SmartLifecycle {
 		this.sweeps = sweeps;
 	}
 
+	/**
+	 * Stops expiring instances and answers every held watch with nothing to apply, before the
+	 * web server's graceful shutdown: heartbeats no longer arrive then, and expiring the
+	 * instances would tell every sidecar its destinations have no endpoints.
+	 */
 	@Override
 	public void stop() {
+		this.watchHub.release();
 		for (ScheduledExecutorService executor : new ScheduledExecutorService[] { this.scans, this.sweeps }) {
 			if (executor != null) {
 				executor.shutdownNow();
@@ -91,8 +105,8 @@ class ControlPlaneScheduler implements SmartLifecycle {
 
 	@Override
 	public int getPhase() {
-		// Before the web server starts taking requests.
-		return SmartLifecycle.DEFAULT_PHASE - 2048;
+		// Stops before the web server's graceful shutdown (DEFAULT_PHASE - 1024).
+		return SmartLifecycle.DEFAULT_PHASE - 512;
 	}
 
 	private static Runnable guarded(String name, Runnable task) {

@@ -141,6 +141,23 @@ public class WatchHub {
 		return watch.result;
 	}
 
+	/**
+	 * Answers every held watch with nothing to apply, as the control plane shuts down: the
+	 * sidecars keep what they have and try again.
+	 */
+	public void release() {
+		WatchResponse nothing = new WatchResponse(Map.of());
+		for (Watch watch : this.warming.toArray(new Watch[0])) {
+			watch.result.setResult(nothing);
+		}
+		for (Set<Watch> watches : this.watchesByService.values()) {
+			for (Watch watch : watches.toArray(new Watch[0])) {
+				watch.result.setResult(nothing);
+				unregister(watch);
+			}
+		}
+	}
+
 	/** How many watches are waiting now. */
 	public int waiting() {
 		return (int) this.watchesByService.values().stream().flatMap(Set::stream).distinct().count();

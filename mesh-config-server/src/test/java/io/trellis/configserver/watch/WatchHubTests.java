@@ -281,6 +281,24 @@ class WatchHubTests {
 	}
 
 	@Test
+	void releaseAnswersEveryHeldWatchWithNothingToApply() {
+		DeferredResult<WatchResponse> held = this.hub.watch(upToDate("orders"));
+		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
+		DeferredResult<WatchResponse> heldByWarmup = warming
+			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
+
+		this.hub.release();
+		warming.release();
+
+		assertThat(response(held).services()).isEmpty();
+		assertThat(response(heldByWarmup).services()).isEmpty();
+		assertThat(this.hub.waiting()).isZero();
+		// Instances expiring as the control plane goes down no longer reach anyone.
+		this.registry.deregister("orders", "o-1");
+		assertThat(response(held).services()).isEmpty();
+	}
+
+	@Test
 	void afterARestartSidecarsHoldingStateAreNotToldOfEndpointsUntilTheWarmupEnds() {
 		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
 		assertThat(warming.isWarmingUp()).isTrue();
