@@ -9,10 +9,10 @@ import org.springframework.validation.annotation.Validated;
 /**
  * Settings of the Trellis control plane.
  *
- * @param registry the endpoint registry
- * @param policy loading and validating policy
- * @param watch the long-poll watch stream
- * @param status sidecar sync status
+ * @param registry The endpoint registry.
+ * @param policy Loading and validating policy.
+ * @param watch The long-poll watch stream.
+ * @param status Sidecar sync status.
  */
 @Validated
 @ConfigurationProperties(ControlPlaneProperties.PREFIX)
@@ -22,33 +22,33 @@ public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultVa
 	public static final String PREFIX = "mesh.control-plane";
 
 	/**
-	 * @param ttl time after its last heartbeat that an instance drops out of the registry
-	 * @param sweepInterval how often expired instances are removed
-	 * @param warmup time after start during which sidecars that already hold endpoints are
+	 * @param ttl Time after its last heartbeat that an instance drops out of the registry.
+	 * @param sweepInterval How often expired instances are removed.
+	 * @param warmup Time after start during which sidecars that already hold endpoints are
 	 * not sent endpoint sets: the registry starts empty and fills as sidecars heartbeat, so it
-	 * should exceed the sidecars' heartbeat interval
+	 * should exceed the sidecars' heartbeat interval.
 	 */
 	public record Registry(@DefaultValue("15s") Duration ttl, @DefaultValue("500ms") Duration sweepInterval,
 			@DefaultValue("10s") Duration warmup) {
 	}
 
 	/**
-	 * @param pollInterval how often the policy repository is checked for changed files; for
+	 * @param pollInterval How often the policy repository is checked for changed files; for
 	 * git, how often the clone is checked, while fetches from the remote follow
-	 * spring.cloud.config.server.git.refresh-rate
+	 * spring.cloud.config.server.git.refresh-rate.
 	 */
 	public record Policy(@DefaultValue("500ms") Duration pollInterval) {
 	}
 
 	/**
-	 * @param maxWait longest a watch request is held when nothing changes
+	 * @param maxWait Longest a watch request is held when nothing changes.
 	 */
 	public record Watch(@DefaultValue("30s") Duration maxWait) {
 	}
 
 	/**
-	 * @param staleAfter time without hearing from a sidecar after which it is shown STALE
-	 * @param forgetAfter time without hearing from a sidecar after which it is no longer listed
+	 * @param staleAfter Time without hearing from a sidecar after which it is shown STALE.
+	 * @param forgetAfter Time without hearing from a sidecar after which it is no longer listed.
 	 */
 	public record Status(@DefaultValue("30s") Duration staleAfter, @DefaultValue("10m") Duration forgetAfter) {
 	}

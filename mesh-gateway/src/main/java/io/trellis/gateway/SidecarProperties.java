@@ -20,19 +20,19 @@ import org.springframework.validation.annotation.Validated;
  * Settings of the Trellis sidecar: which app it fronts, where it listens and which control
  * plane it follows.
  *
- * @param service name of the local app's service, a DNS label such as {@code orders}
- * @param instanceId id of the local instance within its service; defaults to the advertised
- * inbound address and port
- * @param labels labels of the local instance, such as {@code version} and {@code zone}, which
- * callers' subsets select on
- * @param app the local application the inbound listener forwards to
- * @param inbound the inbound listener, which other sidecars call
- * @param outbound the outbound listener, which the local app calls
- * @param admin the admin listener (actuator)
- * @param controlPlane the control plane to follow
- * @param stateFile file the sidecar persists its last policy and endpoints to, and starts from
+ * @param service Name of the local app's service, a DNS label such as orders.
+ * @param instanceId Id of the local instance within its service; defaults to the advertised
+ * inbound address and port.
+ * @param labels Labels of the local instance, such as version and zone, which
+ * callers' subsets select on.
+ * @param app The local application the inbound listener forwards to.
+ * @param inbound The inbound listener, which other sidecars call.
+ * @param outbound The outbound listener, which the local app calls.
+ * @param admin The admin listener (actuator).
+ * @param controlPlane The control plane to follow.
+ * @param stateFile File the sidecar persists its last policy and endpoints to, and starts from
  * when the control plane is down; defaults to a file named after the service and inbound port
- * in the temporary directory
+ * in the temporary directory.
  */
 @Validated
 @ConfigurationProperties(SidecarProperties.PREFIX)
@@ -45,11 +45,11 @@ public record SidecarProperties(@NotBlank @Pattern(regexp = "[a-z0-9]([-a-z0-9]{
 	public static final String PREFIX = "mesh.proxy";
 
 	/**
-	 * @param host address of the local app
-	 * @param port port of the local app
-	 * @param readinessPath path the sidecar polls until the app answers 2xx, before it
-	 * registers the instance; empty for a TCP connect check
-	 * @param readinessInterval how often readiness is checked, and the instance heartbeats
+	 * @param host Address of the local app.
+	 * @param port Port of the local app.
+	 * @param readinessPath Path the sidecar polls until the app answers 2xx, before it
+	 * registers the instance; empty for a TCP connect check.
+	 * @param readinessInterval How often readiness is checked, and the instance heartbeats.
 	 */
 	public record App(@DefaultValue("127.0.0.1") @NotBlank String host, @Min(1) @Max(65535) int port,
 			@DefaultValue("/actuator/health/readiness") String readinessPath,
@@ -57,9 +57,9 @@ public record SidecarProperties(@NotBlank @Pattern(regexp = "[a-z0-9]([-a-z0-9]{
 	}
 
 	/**
-	 * @param address address the inbound listener binds
-	 * @param port port of the inbound listener; 0 picks a free one
-	 * @param advertisedAddress address other sidecars reach the inbound listener on, as registered
+	 * @param address Address the inbound listener binds.
+	 * @param port Port of the inbound listener; 0 picks a free one.
+	 * @param advertisedAddress Address other sidecars reach the inbound listener on, as registered.
 	 */
 	public record Inbound(@DefaultValue("0.0.0.0") @NotBlank String address,
 			@DefaultValue("15006") @Min(0) @Max(65535) int port,
@@ -67,30 +67,30 @@ public record SidecarProperties(@NotBlank @Pattern(regexp = "[a-z0-9]([-a-z0-9]{
 	}
 
 	/**
-	 * @param address address the outbound listener binds; keep it on loopback
-	 * @param port port of the outbound listener; 0 picks a free one
+	 * @param address Address the outbound listener binds; keep it on loopback.
+	 * @param port Port of the outbound listener; 0 picks a free one.
 	 */
 	public record Outbound(@DefaultValue("127.0.0.1") @NotBlank String address,
 			@DefaultValue("15001") @Min(0) @Max(65535) int port) {
 	}
 
 	/**
-	 * @param address address the admin listener binds
-	 * @param port port of the admin listener; 0 picks a free one
+	 * @param address Address the admin listener binds.
+	 * @param port Port of the admin listener; 0 picks a free one.
 	 */
 	public record Admin(@DefaultValue("127.0.0.1") @NotBlank String address,
 			@DefaultValue("15000") @Min(0) @Max(65535) int port) {
 	}
 
 	/**
-	 * @param uri base URI of the control plane
-	 * @param configPrefix path prefix of the control plane's Config Server Environment API
-	 * @param watchWait how long the control plane may hold a watch request when nothing changes
-	 * @param requestTimeout timeout of each request to the control plane other than the watch
-	 * @param heartbeatInterval how often the instance's registration is renewed
-	 * @param retryInterval the first pause after a failed control-plane call; doubled on each
-	 * further failure up to maxRetryInterval
-	 * @param maxRetryInterval the longest pause between attempts to reach the control plane
+	 * @param uri Base URI of the control plane.
+	 * @param configPrefix Path prefix of the control plane's Config Server Environment API.
+	 * @param watchWait How long the control plane may hold a watch request when nothing changes.
+	 * @param requestTimeout Timeout of each request to the control plane other than the watch.
+	 * @param heartbeatInterval How often the instance's registration is renewed.
+	 * @param retryInterval The first pause after a failed control-plane call; doubled on each
+	 * further failure up to maxRetryInterval.
+	 * @param maxRetryInterval The longest pause between attempts to reach the control plane.
 	 */
 	public record ControlPlane(@DefaultValue("http://127.0.0.1:8888") @NotNull URI uri,
 			@DefaultValue("/config") String configPrefix, @DefaultValue("30s") @NotNull Duration watchWait,

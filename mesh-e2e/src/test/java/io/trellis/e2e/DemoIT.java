@@ -1,0 +1,99 @@
+package io.trellis.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.trellis.e2e.support.HttpCall;
+import io.trellis.e2e.support.PolicyFiles;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@code ./mesh demo} as a person runs it: it comes up and prints where to look, the shop
+ * answers through the mesh, an edit of the policy file moves traffic within seconds, and
+ * Ctrl-C (SIGINT to its process group, as a terminal sends it) stops every process it started.
+ */
+class DemoIT {
+
+	private static final int OFFSET = 1000;
+
+	@Test
+	void demoRunsTheSampleMeshFollowsPolicyEditsAndStopsEverythingOnCtrlC(@TempDir Path work) throws Exception {
+		Path home = Path.of(System.getProperty("trellis.home", "..")).toAbsolutePath().normalize();
+		Path policy = Files.createDirectories(work.resolve("policy"));
+		try (var files = Files.list(home.resolve("samples/policy"))) {
+			for (Path file : files.toList()) {
+				Files.copy(file, policy.resolve(file.getFileName()));
+			}
+		}
+		Path output = work.resolve("demo.out");
+		// setsid: its own process group, so Ctrl-C can be sent to the whole group as a terminal does.
+		Process demo = new ProcessBuilder("setsid", home.resolve("mesh").toString(), "demo", "--port-offset",
+				String.valueOf(OFFSET), "--policy", policy.toString(), "--duration", "10m")
+			.directory(home.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(output.toFile())
+			.start();
+		List<ProcessHandle> started = new ArrayList<>();
+		try {
+			await("demo up").atMost(Duration.ofMinutes(6)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+				if (!demo.isAlive()) {
+					throw new IllegalStateException("./mesh demo exited:\n" + Files.readString(output));
+				}
+				return Files.readString(output).contains("Trellis demo is up in");
+			});
+			String banner = Files.readString(output);
+			assertThat(banner).contains("http://127.0.0.1:" + (8080 + OFFSET) + "/", "/mesh/v1/status",
+					"/actuator/mesh", "sidecar RSS", "Press Ctrl-C");
+			demo.descendants().forEach(started::add);
+			assertThat(started).hasSizeGreaterThanOrEqualTo(11);
+
+			String home1 = "http://127.0.0.1:" + (8080 + OFFSET) + "/api/home";
+			HttpCall.Response response = HttpCall.get(home1);
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.json().get("order").get("calledBy").asString()).isEqualTo("frontend");
+			assertThat(response.json().get("products").get("calledBy").asString()).isEqualTo("frontend");
+
+			PolicyFiles.write(policy, "orders", """
+					mesh.policy:
+					  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+					  routes:
+					    - to: [ { subset: v1, weight: 0 }, { subset: v2, weight: 100 } ]
+					""");
+			await("traffic moves to v2").atMost(Duration.ofSeconds(5)).until(() -> onlyVersion(home1, "v2"));
+			await("the demo's own traffic report shows it").atMost(Duration.ofSeconds(20))
+				.until(() -> Files.readString(output).contains("orders v2 100%"));
+
+			ProcessBuilder ctrlC = new ProcessBuilder("kill", "-INT", "--", "-" + demo.pid());
+			assertThat(ctrlC.start().waitFor()).isZero();
+			assertThat(demo.waitFor(60, TimeUnit.SECONDS)).as("demo exits after Ctrl-C").isTrue();
+			assertThat(Files.readString(output)).contains("Stopped");
+			await("every process it started is gone").atMost(Duration.ofSeconds(30))
+				.until(() -> started.stream().noneMatch(ProcessHandle::isAlive));
+		}
+		finally {
+			demo.descendants().forEach(ProcessHandle::destroyForcibly);
+			started.forEach(ProcessHandle::destroyForcibly);
+			demo.destroyForcibly();
+		}
+	}
+
+	private static boolean onlyVersion(String url, String version) {
+		for (int i = 0; i < 10; i++) {
+			JsonNode order = HttpCall.get(url).json().path("order");
+			if (!version.equals(order.path("version").asString())) {
+				return false;
+			}
+		}
+		return true;
+	}
+
+}
