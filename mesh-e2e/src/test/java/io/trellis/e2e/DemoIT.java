@@ -61,6 +61,13 @@ class DemoIT {
 			assertThat(response.status()).isEqualTo(200);
 			assertThat(response.json().get("order").get("calledBy").asString()).isEqualTo("frontend");
 			assertThat(response.json().get("products").get("calledBy").asString()).isEqualTo("frontend");
+			// Every client type, servlet and reactive, reached its destination through its sidecar.
+			assertThat(response.json().get("products").get("products").get(0).get("stockCalledBy").asString())
+				.isEqualTo("catalog");
+			JsonNode appMesh = HttpCall.get("http://127.0.0.1:" + (8080 + OFFSET) + "/actuator/mesh").json();
+			assertThat(appMesh.get("sidecar").get("reachable").asBoolean()).isTrue();
+			assertThat(appMesh.get("servicesCalled").toString()).contains("catalog", "orders");
+			assertThat(appMesh.get("policyVersion").isNull()).isFalse();
 
 			PolicyFiles.write(policy, "orders", """
 					mesh.policy:
