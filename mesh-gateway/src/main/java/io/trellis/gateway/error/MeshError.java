@@ -1,5 +1,7 @@
 package io.trellis.gateway.error;
 
+import io.trellis.core.http.MeshHeaders;
+
 import org.springframework.http.HttpStatus;
 
 /**
@@ -30,7 +32,7 @@ public enum MeshError {
 	BAD_REQUEST(HttpStatus.BAD_REQUEST, "bad-request");
 
 	/** The response header that names the reason of a mesh-made error. */
-	public static final String HEADER = "x-trellis-error";
+	public static final String HEADER = MeshHeaders.ERROR;
 
 	private final HttpStatus status;
 

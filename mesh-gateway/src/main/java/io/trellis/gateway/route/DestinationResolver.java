@@ -2,6 +2,7 @@ package io.trellis.gateway.route;
 
 import java.util.Locale;
 
+import io.trellis.core.http.MeshHeaders;
 import io.trellis.core.policy.ServiceNames;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;

@@ -1,5 +1,6 @@
 package io.trellis.gateway.route;
 
+import io.trellis.core.http.MeshHeaders;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;

@@ -1,5 +1,6 @@
 package io.trellis.gateway.route;
 
+import io.trellis.core.http.MeshHeaders;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.trellis.starter.client;
 
+import io.trellis.core.http.MeshHeaders;
 import java.io.IOException;
 import java.net.URI;
 

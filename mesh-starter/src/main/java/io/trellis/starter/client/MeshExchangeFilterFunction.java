@@ -1,5 +1,6 @@
 package io.trellis.starter.client;
 
+import io.trellis.core.http.MeshHeaders;
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.reactive.function.client.ClientRequest;

@@ -7,7 +7,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-import io.trellis.starter.client.MeshHeaders;
+import io.trellis.core.http.MeshHeaders;
 import io.trellis.starter.standin.StandInAdminListener;
 import io.trellis.starter.standin.StandInOutboundListener;
 import io.trellis.starter.standin.StandInOutboundListener.RecordedRequest;

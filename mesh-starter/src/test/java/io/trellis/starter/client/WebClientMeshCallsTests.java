@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.trellis.core.http.MeshHeaders;
 import io.trellis.starter.autoconfigure.MeshAutoConfiguration;
 import io.trellis.starter.autoconfigure.MeshWebClientAutoConfiguration;
 import io.trellis.starter.standin.StandInOutboundListener;
