@@ -31,7 +31,12 @@ public final class PolicyDirectory {
 
 	/** The search location Config Server is given for this directory. */
 	public String searchLocation() {
-		return "file:" + this.dir.toAbsolutePath() + "/";
+		return searchLocation(this.dir);
+	}
+
+	/** The search location Config Server is given for directory {@code dir}. */
+	public static String searchLocation(Path dir) {
+		return "file:" + dir.toAbsolutePath() + "/";
 	}
 
 	public NativeEnvironmentRepository repository() {
@@ -56,6 +61,16 @@ public final class PolicyDirectory {
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
 		}
+	}
+
+	/**
+	 * Writes the policy that several tests start from: defaults in {@code application.yml},
+	 * and a file each for {@code orders} and {@code payments}.
+	 */
+	public void writeOrdersAndPayments() {
+		write("application.yml", "mesh.policy.timeout: 5s\n");
+		write("orders.yml", "mesh.policy.timeout: 2s\n");
+		write("payments.yml", "mesh.policy.timeout: 1s\n");
 	}
 
 	public void delete(String fileName) {

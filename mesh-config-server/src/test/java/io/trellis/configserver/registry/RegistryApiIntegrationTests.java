@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.trellis.configserver.ControlPlaneApplication;
 import io.trellis.configserver.ControlPlaneClient;
 import io.trellis.configserver.ControlPlaneClient.Response;
+import io.trellis.configserver.policy.PolicyDirectory;
 import io.trellis.configserver.watch.WatchHub;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +52,7 @@ class RegistryApiIntegrationTests {
 
 	@DynamicPropertySource
 	static void policyDirectory(DynamicPropertyRegistry registry) {
-		registry.add("spring.cloud.config.server.native.search-locations", () -> "file:" + dir.toAbsolutePath() + "/");
+		registry.add("spring.cloud.config.server.native.search-locations", () -> PolicyDirectory.searchLocation(dir));
 	}
 
 	@BeforeEach

@@ -46,9 +46,7 @@ class SyncStatusIntegrationTests {
 	@BeforeAll
 	static void writePolicy() {
 		policy = new PolicyDirectory(dir);
-		policy.write("application.yml", "mesh.policy.timeout: 5s\n");
-		policy.write("orders.yml", "mesh.policy.timeout: 2s\n");
-		policy.write("payments.yml", "mesh.policy.timeout: 1s\n");
+		policy.writeOrdersAndPayments();
 	}
 
 	@BeforeEach

@@ -41,9 +41,7 @@ class SyncStatusRegistryTests {
 	@BeforeEach
 	void setUp() {
 		this.policy = new PolicyDirectory(this.dir);
-		this.policy.write("application.yml", "mesh.policy.timeout: 5s\n");
-		this.policy.write("orders.yml", "mesh.policy.timeout: 2s\n");
-		this.policy.write("payments.yml", "mesh.policy.timeout: 1s\n");
+		this.policy.writeOrdersAndPayments();
 		this.store = this.policy.store(this.clock);
 		this.store.scan();
 		this.status = new SyncStatusRegistry(this.store, this.clock, STALE_AFTER, FORGET_AFTER);

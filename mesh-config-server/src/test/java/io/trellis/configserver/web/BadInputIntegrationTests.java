@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import io.trellis.configserver.ControlPlaneApplication;
 import io.trellis.configserver.ControlPlaneClient;
 import io.trellis.configserver.ControlPlaneClient.Response;
+import io.trellis.configserver.policy.PolicyDirectory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class BadInputIntegrationTests {
 
 	@DynamicPropertySource
 	static void policyDirectory(DynamicPropertyRegistry registry) {
-		registry.add("spring.cloud.config.server.native.search-locations", () -> "file:" + dir.toAbsolutePath() + "/");
+		registry.add("spring.cloud.config.server.native.search-locations", () -> PolicyDirectory.searchLocation(dir));
 	}
 
 	@BeforeEach

@@ -6,7 +6,7 @@ import java.util.Map;
 import io.trellis.starter.client.CalledServices;
 import io.trellis.starter.sidecar.SidecarAdminClient;
 import io.trellis.starter.standin.StandInAdminListener;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MeshEndpointTests {
 
+	@AutoClose
 	private StandInAdminListener admin;
 
 	private final CalledServices calledServices = new CalledServices();
@@ -21,13 +22,6 @@ class MeshEndpointTests {
 	@BeforeEach
 	void startAdmin() throws IOException {
 		this.admin = StandInAdminListener.start();
-	}
-
-	@AfterEach
-	void stopAdmin() {
-		if (this.admin != null) {
-			this.admin.close();
-		}
 	}
 
 	private MeshEndpoint endpoint(String serviceName, int adminPort) {

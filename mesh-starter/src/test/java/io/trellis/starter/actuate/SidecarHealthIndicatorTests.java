@@ -4,7 +4,7 @@ import java.io.IOException;
 
 import io.trellis.starter.sidecar.SidecarAdminClient;
 import io.trellis.starter.standin.StandInAdminListener;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,18 +15,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class SidecarHealthIndicatorTests {
 
+	@AutoClose
 	private StandInAdminListener admin;
 
 	@BeforeEach
 	void startAdmin() throws IOException {
 		this.admin = StandInAdminListener.start();
-	}
-
-	@AfterEach
-	void stopAdmin() {
-		if (this.admin != null) {
-			this.admin.close();
-		}
 	}
 
 	@Test

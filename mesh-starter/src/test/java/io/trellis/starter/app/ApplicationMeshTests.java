@@ -11,7 +11,7 @@ import io.trellis.core.http.MeshHeaders;
 import io.trellis.starter.standin.StandInAdminListener;
 import io.trellis.starter.standin.StandInOutboundListener;
 import io.trellis.starter.standin.StandInOutboundListener.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -35,24 +35,16 @@ class ApplicationMeshTests {
 
 	private final JsonMapper json = JsonMapper.builder().build();
 
+	@AutoClose
 	private StandInOutboundListener outbound;
 
+	@AutoClose
 	private StandInAdminListener admin;
 
 	@BeforeEach
 	void startSidecar() throws IOException {
 		this.outbound = StandInOutboundListener.start();
 		this.admin = StandInAdminListener.start();
-	}
-
-	@AfterEach
-	void stopSidecar() {
-		if (this.outbound != null) {
-			this.outbound.close();
-		}
-		if (this.admin != null) {
-			this.admin.close();
-		}
 	}
 
 	private ConfigurableApplicationContext start(WebApplicationType type) {

@@ -6,7 +6,7 @@ import io.trellis.starter.actuate.MeshDescriptor;
 import io.trellis.starter.actuate.MeshEndpoint;
 import io.trellis.starter.actuate.SidecarHealthIndicator;
 import io.trellis.starter.standin.StandInAdminListener;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The health indicator and endpoint auto-configurations. */
 class MeshActuatorAutoConfigurationTests {
 
+	@AutoClose
 	private StandInAdminListener admin;
 
 	private ApplicationContextRunner runner;
@@ -36,13 +37,6 @@ class MeshActuatorAutoConfigurationTests {
 					MeshHealthContributorAutoConfiguration.class, MeshEndpointAutoConfiguration.class))
 			.withPropertyValues("mesh.sidecar.startup-timeout=0", "mesh.sidecar.admin-port=" + this.admin.port(),
 					"management.endpoints.web.exposure.include=mesh", "spring.application.name=shop");
-	}
-
-	@AfterEach
-	void stopAdmin() {
-		if (this.admin != null) {
-			this.admin.close();
-		}
 	}
 
 	@Test

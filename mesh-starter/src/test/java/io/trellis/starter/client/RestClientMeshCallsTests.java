@@ -10,7 +10,7 @@ import io.trellis.starter.autoconfigure.MeshAutoConfiguration;
 import io.trellis.starter.autoconfigure.MeshRestClientAutoConfiguration;
 import io.trellis.starter.standin.StandInOutboundListener;
 import io.trellis.starter.standin.StandInOutboundListener.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,24 +45,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class RestClientMeshCallsTests {
 
+	@AutoClose
 	private StandInOutboundListener sidecar;
 
+	@AutoClose
 	private StandInOutboundListener direct;
 
 	@BeforeEach
 	void startServers() throws IOException {
 		this.sidecar = StandInOutboundListener.start();
 		this.direct = StandInOutboundListener.start();
-	}
-
-	@AfterEach
-	void stopServers() {
-		if (this.sidecar != null) {
-			this.sidecar.close();
-		}
-		if (this.direct != null) {
-			this.direct.close();
-		}
 	}
 
 	private WebApplicationContextRunner runner(String factory) {

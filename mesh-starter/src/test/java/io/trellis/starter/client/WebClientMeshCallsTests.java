@@ -10,7 +10,7 @@ import io.trellis.starter.autoconfigure.MeshAutoConfiguration;
 import io.trellis.starter.autoconfigure.MeshWebClientAutoConfiguration;
 import io.trellis.starter.standin.StandInOutboundListener;
 import io.trellis.starter.standin.StandInOutboundListener.RecordedRequest;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,24 +38,16 @@ class WebClientMeshCallsTests {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
+	@AutoClose
 	private StandInOutboundListener sidecar;
 
+	@AutoClose
 	private StandInOutboundListener direct;
 
 	@BeforeEach
 	void startServers() throws IOException {
 		this.sidecar = StandInOutboundListener.start();
 		this.direct = StandInOutboundListener.start();
-	}
-
-	@AfterEach
-	void stopServers() {
-		if (this.sidecar != null) {
-			this.sidecar.close();
-		}
-		if (this.direct != null) {
-			this.direct.close();
-		}
 	}
 
 	private ReactiveWebApplicationContextRunner runner(String connector) {

@@ -14,6 +14,7 @@ import io.trellis.starter.app.ShopApplications;
 import io.trellis.starter.autoconfigure.MeshAutoConfiguration;
 import io.trellis.starter.standin.StandInAdminListener;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -36,6 +37,7 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 class SidecarStartupWaitTests {
 
+	@AutoClose
 	private StandInAdminListener admin;
 
 	private final ExecutorService startupThread = Executors.newSingleThreadExecutor();
@@ -45,13 +47,12 @@ class SidecarStartupWaitTests {
 		this.admin = StandInAdminListener.start();
 	}
 
+	// Runs before @AutoClose closes the stand-in: an application still starting on this
+	// thread, polling the stand-in, is stopped first.
 	@AfterEach
-	void stopAdmin() throws InterruptedException {
+	void stopStartupThread() throws InterruptedException {
 		this.startupThread.shutdownNow();
 		this.startupThread.awaitTermination(10, TimeUnit.SECONDS);
-		if (this.admin != null) {
-			this.admin.close();
-		}
 	}
 
 	@ParameterizedTest
