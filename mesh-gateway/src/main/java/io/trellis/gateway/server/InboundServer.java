@@ -3,6 +3,8 @@ package io.trellis.gateway.server;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.trellis.gateway.SidecarProperties;
 import io.trellis.gateway.controlplane.LocalInstance;
@@ -12,6 +14,7 @@ import org.apache.commons.logging.LogFactory;
 
 import org.springframework.boot.reactor.netty.NettyReactiveWebServerFactory;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.web.server.Shutdown;
 import org.springframework.boot.web.server.WebServer;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.client.ReactorResourceFactory;
@@ -64,6 +67,7 @@ public class InboundServer implements SmartLifecycle {
 			factory.setResourceFactory(this.resources);
 		}
 		factory.getServerCustomizers().addAll(this.customizers);
+		factory.setShutdown(Shutdown.GRACEFUL);
 		WebServer server = factory.getWebServer(this.handler);
 		server.start();
 		this.server = server;
@@ -72,10 +76,21 @@ public class InboundServer implements SmartLifecycle {
 		logger.info("Inbound listener on " + this.properties.address() + ":" + server.getPort());
 	}
 
+	/** Lets requests in flight finish (up to 10 s), then closes the listener. */
 	@Override
 	public void stop() {
 		WebServer server = this.server;
 		if (server != null) {
+			CountDownLatch drained = new CountDownLatch(1);
+			server.shutDownGracefully((result) -> drained.countDown());
+			try {
+				if (!drained.await(10, TimeUnit.SECONDS)) {
+					logger.warn("Inbound requests still in flight after 10 s; closing the inbound listener anyway");
+				}
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
 			server.stop();
 			this.server = null;
 		}
