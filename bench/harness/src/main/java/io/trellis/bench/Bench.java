@@ -1,0 +1,181 @@
+package io.trellis.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./mesh bench}: the sidecar measured against direct calls, HAProxy, nginx and a stock
+ * Spring Cloud Gateway, side by side in one run on this machine. Writes a Markdown report.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+		description = "Benchmarks the Trellis sidecar against direct calls, HAProxy, nginx and stock Spring Cloud Gateway.")
+public class Bench implements Callable<Integer> {
+
+	static final String VERSION = "0.1.0-SNAPSHOT";
+
+	@Option(names = "--smoke", description = "A seconds-long run of every scenario, to check the harness works.")
+	boolean smoke;
+
+	@Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): S1,S2,S3,S4,S5,S6.")
+	List<String> scenarios;
+
+	@Option(names = "--runs", description = "Runs of each measurement (default 3; 1 with --smoke).")
+	Integer runs;
+
+	@Option(names = "--duration", description = "Seconds measured per run (default 20; 3 with --smoke).")
+	Integer duration;
+
+	@Option(names = "--jit-warmup", description = "Seconds of load on each JVM proxy before measuring (default 60).")
+	Integer jitWarmup;
+
+	@Option(names = "--home", description = "Trellis checkout (default: the mesh.home system property, else .).")
+	Path home;
+
+	@Option(names = "--output", description = "Report file (default: bench/results/<date>-<full|smoke>.md).")
+	Path output;
+
+	public static void main(String[] args) {
+		System.exit(new CommandLine(new Bench()).execute(args));
+	}
+
+	@Override
+	public Integer call() throws Exception {
+		Path home = (this.home != null) ? this.home : Path.of(System.getProperty("mesh.home", "."));
+		home = home.toAbsolutePath().normalize();
+		requireTools();
+		Scenarios.Settings settings = this.smoke ? Scenarios.Settings.smoke() : new Scenarios.Settings();
+		if (this.runs != null) {
+			settings.runs = this.runs;
+		}
+		if (this.duration != null) {
+			settings.duration = Duration.ofSeconds(this.duration);
+		}
+		if (this.jitWarmup != null) {
+			settings.jitWarmup = Duration.ofSeconds(this.jitWarmup);
+		}
+		Set<String> selected = (this.scenarios != null)
+				? this.scenarios.stream().map(String::toUpperCase).collect(Collectors.toSet())
+				: Set.of("S1", "S2", "S3", "S4", "S5", "S6");
+		String command = "./mesh bench" + (this.smoke ? " --smoke" : "")
+				+ ((this.scenarios != null) ? " --scenarios " + String.join(",", this.scenarios) : "")
+				+ ((this.runs != null) ? " --runs " + this.runs : "")
+				+ ((this.duration != null) ? " --duration " + this.duration : "")
+				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "");
+		Report report = new Report(command);
+		report.header("Trellis benchmark" + (this.smoke ? " (smoke: numbers are not meaningful)" : ""));
+		Path work = home.resolve("bench/work");
+		deleteTree(work);
+		List<String> jvmOptions = jvmOptions(home);
+		long started = System.nanoTime();
+		try (Lab lab = new Lab(home, work, jvmOptions)) {
+			log("Starting the upstream, HAProxy and nginx");
+			lab.startBaselines();
+			log("Starting the control plane and two sidecars");
+			lab.startTrellis();
+			log("Starting a stock Spring Cloud Gateway");
+			lab.startStock();
+			Scenarios scenarios = new Scenarios(lab, settings, report);
+			scenarios.noteIdleRss("after start, idle");
+			log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds() + " s each)");
+			scenarios.warmUp();
+			scenarios.noteIdleRss("after warm-up, idle");
+			if (selected.contains("S1")) {
+				log("S1 added latency");
+				scenarios.s1();
+			}
+			if (selected.contains("S2")) {
+				log("S2 throughput");
+				scenarios.s2();
+			}
+			if (selected.contains("S3")) {
+				log("S3 CPU per request");
+				scenarios.s3();
+			}
+			if (selected.contains("S4")) {
+				log("S4 memory");
+				scenarios.s4();
+			}
+			if (selected.contains("S5")) {
+				log("S5 startup");
+				scenarios.s5();
+			}
+			if (selected.contains("S6")) {
+				log("S6 policy propagation");
+				scenarios.s6();
+			}
+		}
+		report.paragraph("Total time: " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s. Logs of "
+				+ "every process: `bench/work/logs/`.");
+		Path output = (this.output != null) ? this.output
+				: home.resolve("bench/results/"
+						+ LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm")) + "-"
+						+ (this.smoke ? "smoke" : "full") + ".md");
+		report.write(output);
+		System.out.println();
+		System.out.println(report.text());
+		System.out.println("Report written to " + output);
+		return 0;
+	}
+
+	/**
+	 * The sidecar's JVM options: those its launch uses (mesh-gateway/sidecar.jvm.options), so
+	 * the benchmark measures what users run. The stock gateway gets the same.
+	 */
+	static List<String> jvmOptions(Path home) throws IOException {
+		Path file = home.resolve("mesh-gateway/sidecar.jvm.options");
+		List<String> options = new ArrayList<>();
+		for (String line : Files.readAllLines(file)) {
+			String option = line.strip();
+			if (!option.isEmpty() && !option.startsWith("#")) {
+				options.addAll(Arrays.asList(option.split("\\s+")));
+			}
+		}
+		return options;
+	}
+
+	private static void requireTools() {
+		List<String> missing = new ArrayList<>();
+		for (String tool : List.of("nginx", "haproxy", "wrk", "taskset")) {
+			if (Machine.version(tool, "-v").equals("not installed")) {
+				missing.add(tool);
+			}
+		}
+		if (!missing.isEmpty()) {
+			throw new IllegalStateException("Missing tools: " + missing + ". ./mesh bench installs them (apt-get) when "
+					+ "run as root; otherwise install nginx-light, haproxy and wrk.");
+		}
+		if (Runtime.getRuntime().availableProcessors() < 2 && !"1".equals(System.getenv("BENCH_ONE_CPU"))) {
+			System.err.println("Note: the harness sees one CPU; it pins proxies to CPU 0 and load to CPU 1.");
+		}
+	}
+
+	private static void log(String message) {
+		System.out.println("[bench] " + message);
+	}
+
+	private static void deleteTree(Path dir) throws IOException {
+		if (!Files.exists(dir)) {
+			return;
+		}
+		try (var paths = Files.walk(dir)) {
+			for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+				Files.deleteIfExists(path);
+			}
+		}
+	}
+
+}

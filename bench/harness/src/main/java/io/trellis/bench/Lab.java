@@ -1,0 +1,291 @@
+package io.trellis.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Everything the benchmarks run against, on loopback: an nginx upstream answering 200 with a
+ * 1 KiB body; HAProxy and nginx as one and two proxy hops; the Trellis control plane and
+ * sidecars as one and two hops; a stock Spring Cloud Gateway. Proxies are pinned to one CPU
+ * and the load (generator, upstream, control plane) to the other, so proxies compete only
+ * with each other's idle selves.
+ */
+final class Lab implements AutoCloseable {
+
+	static final int PROXY_CPU = 0;
+
+	static final int LOAD_CPU = 1;
+
+	static final int UPSTREAM = 19080;
+
+	static final String BODY = "x".repeat(1024);
+
+	final Path home;
+
+	final Path work;
+
+	final Path logs;
+
+	final List<String> jvmOptions;
+
+	private final List<Proc> processes = new ArrayList<>();
+
+	private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor((task) -> {
+		Thread thread = new Thread(task, "bench-heartbeat");
+		thread.setDaemon(true);
+		return thread;
+	});
+
+	Proc upstream;
+
+	Proc haproxyA;
+
+	Proc haproxyB;
+
+	Proc nginxA;
+
+	Proc nginxB;
+
+	Proc controlPlane;
+
+	Proc sidecarA;
+
+	Proc sidecarB;
+
+	Proc stock;
+
+	Lab(Path home, Path work, List<String> jvmOptions) {
+		this.home = home;
+		this.work = work;
+		this.logs = work.resolve("logs");
+		this.jvmOptions = jvmOptions;
+	}
+
+	Path sidecarJar() {
+		return this.home.resolve("mesh-gateway/target/mesh-gateway-" + Bench.VERSION + "-exec.jar");
+	}
+
+	Path controlPlaneJar() {
+		return this.home.resolve("mesh-config-server/target/mesh-config-server-" + Bench.VERSION + "-exec.jar");
+	}
+
+	Path stockJar() {
+		return this.home.resolve("bench/stock-gateway/target/bench-stock-gateway-" + Bench.VERSION + "-exec.jar");
+	}
+
+	/** The upstream, HAProxy and nginx. */
+	void startBaselines() {
+		this.upstream = nginx("upstream", LOAD_CPU, """
+				server {
+				  listen 127.0.0.1:%d;
+				  location / { return 200 '%s'; }
+				}
+				""".formatted(UPSTREAM, BODY));
+		this.nginxA = nginx("nginx-a", PROXY_CPU, """
+				upstream origin { server 127.0.0.1:%d; keepalive 64; }
+				upstream next { server 127.0.0.1:19086; keepalive 64; }
+				server {
+				  listen 127.0.0.1:19084;
+				  location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+				}
+				server {
+				  listen 127.0.0.1:19085;
+				  location / { proxy_pass http://next; proxy_http_version 1.1; proxy_set_header Connection ""; }
+				}
+				""".formatted(UPSTREAM));
+		this.nginxB = nginx("nginx-b", PROXY_CPU, """
+				upstream origin { server 127.0.0.1:%d; keepalive 64; }
+				server {
+				  listen 127.0.0.1:19086;
+				  location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }
+				}
+				""".formatted(UPSTREAM));
+		this.haproxyA = haproxy("haproxy-a", """
+				frontend one
+				  bind 127.0.0.1:19081
+				  default_backend origin
+				frontend two
+				  bind 127.0.0.1:19082
+				  default_backend next
+				backend origin
+				  http-reuse always
+				  server s1 127.0.0.1:%d
+				backend next
+				  http-reuse always
+				  server s1 127.0.0.1:19083
+				""".formatted(UPSTREAM));
+		this.haproxyB = haproxy("haproxy-b", """
+				frontend one
+				  bind 127.0.0.1:19083
+				  default_backend origin
+				backend origin
+				  http-reuse always
+				  server s1 127.0.0.1:%d
+				""".formatted(UPSTREAM));
+		for (int port : new int[] { UPSTREAM, 19081, 19082, 19084, 19085 }) {
+			Http.awaitOk("proxy on " + port, "http://127.0.0.1:" + port + "/", null, Duration.ofSeconds(20), null);
+		}
+	}
+
+	/**
+	 * The control plane and two sidecars: A (no app of its own, the client's sidecar) and B
+	 * (in front of the upstream, registered as service "up"). "direct-up" is the upstream
+	 * registered as it is, so that A alone can be measured as one hop.
+	 */
+	void startTrellis() {
+		Path policy = this.work.resolve("policy");
+		write(policy.resolve("application.yml"), "mesh.policy.timeout: 10s\n");
+		this.controlPlane = java("control-plane", PROXY_CPU, this.controlPlaneJar(), List.of("--server.port=19888",
+				"--spring.cloud.config.server.native.search-locations=file:" + policy.toAbsolutePath() + "/",
+				"--mesh.control-plane.registry.warmup=0s"));
+		Http.awaitOk("control plane", "http://127.0.0.1:19888/actuator/health", null, Duration.ofMinutes(2),
+				this.controlPlane);
+		registerDirectUpstream();
+		this.heartbeats.scheduleWithFixedDelay(this::registerDirectUpstream, 5, 5, TimeUnit.SECONDS);
+		this.sidecarA = sidecar("sidecar-a", "bench-client", 19999, 19100, "/actuator/health/readiness");
+		this.sidecarB = sidecar("sidecar-b", "up", UPSTREAM, 19200, "/");
+		Http.awaitOk("sidecar A to the upstream", "http://127.0.0.1:19101/", "direct-up", Duration.ofMinutes(2),
+				this.sidecarA);
+		Http.awaitOk("sidecar A to sidecar B", "http://127.0.0.1:19101/", "up", Duration.ofMinutes(2), this.sidecarB);
+	}
+
+	/** A sidecar whose admin port is {@code base}, outbound base+1 and inbound base+6. */
+	Proc sidecar(String name, String service, int appPort, int base, String readinessPath) {
+		return java(name, PROXY_CPU, sidecarJar(), List.of("--mesh.proxy.service=" + service,
+				"--mesh.proxy.app.port=" + appPort, "--mesh.proxy.app.readiness-path=" + readinessPath,
+				"--mesh.proxy.admin.port=" + base, "--mesh.proxy.outbound.port=" + (base + 1),
+				"--mesh.proxy.inbound.port=" + (base + 6), "--mesh.proxy.control-plane.uri=http://127.0.0.1:19888",
+				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
+	}
+
+	void startStock() {
+		this.stock = java("stock-gateway", PROXY_CPU, stockJar(),
+				List.of("--bench.port=19090", "--bench.upstream=http://127.0.0.1:" + UPSTREAM));
+		Http.awaitOk("stock Spring Cloud Gateway", "http://127.0.0.1:19090/", null, Duration.ofMinutes(2), this.stock);
+	}
+
+	/** The ways to reach the upstream that the scenarios compare. */
+	List<Target> targets() {
+		List<Target> targets = new ArrayList<>();
+		targets.add(new Target("direct", "http://127.0.0.1:" + UPSTREAM + "/", "up", List.of()));
+		if (this.sidecarA != null) {
+			targets.add(new Target("1 sidecar", "http://127.0.0.1:19101/", "direct-up", List.of(this.sidecarA)));
+			targets.add(new Target("2 sidecars", "http://127.0.0.1:19101/", "up", List.of(this.sidecarA, this.sidecarB)));
+		}
+		targets.add(new Target("1 HAProxy", "http://127.0.0.1:19081/", "up", List.of(this.haproxyA)));
+		targets.add(new Target("2 HAProxy", "http://127.0.0.1:19082/", "up", List.of(this.haproxyA, this.haproxyB)));
+		targets.add(new Target("1 nginx", "http://127.0.0.1:19084/", "up", List.of(this.nginxA)));
+		targets.add(new Target("2 nginx", "http://127.0.0.1:19085/", "up", List.of(this.nginxA, this.nginxB)));
+		if (this.stock != null) {
+			targets.add(new Target("stock SCG", "http://127.0.0.1:19090/", "up", List.of(this.stock)));
+		}
+		return targets;
+	}
+
+	Target target(String name) {
+		return targets().stream()
+			.filter((target) -> target.name().equals(name))
+			.findFirst()
+			.orElseThrow(() -> new IllegalArgumentException("No target " + name));
+	}
+
+	private void registerDirectUpstream() {
+		Http.put("http://127.0.0.1:19888/mesh/v1/registry/direct-up/nginx",
+				"{\"host\":\"127.0.0.1\",\"port\":" + UPSTREAM + ",\"labels\":{}}");
+	}
+
+	Proc java(String name, int cpu, Path jar, List<String> args) {
+		if (!Files.isRegularFile(jar)) {
+			throw new IllegalStateException(jar + " is missing: run ./mesh bench, which builds it");
+		}
+		List<String> command = new ArrayList<>();
+		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.addAll(this.jvmOptions);
+		command.add("-jar");
+		command.add(jar.toString());
+		command.addAll(args);
+		return keep(Proc.start(name, cpu, command, this.logs));
+	}
+
+	private Proc nginx(String name, int cpu, String servers) {
+		Path dir = this.work.resolve(name);
+		Path config = dir.resolve("nginx.conf");
+		write(config, """
+				worker_processes 1;
+				daemon off;
+				pid %s/nginx.pid;
+				error_log %s/error.log warn;
+				events { worker_connections 4096; }
+				http {
+				  access_log off;
+				  keepalive_requests 1000000;
+				  keepalive_timeout 300s;
+				  client_body_temp_path %s/tmp;
+				  proxy_temp_path %s/tmp;
+				  %s
+				}
+				""".formatted(dir, dir, dir, dir, servers));
+		return keep(Proc.start(name, cpu, List.of("nginx", "-c", config.toAbsolutePath().toString(), "-p",
+				dir.toAbsolutePath().toString()), this.logs));
+	}
+
+	private Proc haproxy(String name, String sections) {
+		Path config = this.work.resolve(name).resolve("haproxy.cfg");
+		write(config, """
+				global
+				  nbthread 1
+				  maxconn 10000
+				defaults
+				  mode http
+				  timeout connect 5s
+				  timeout client 300s
+				  timeout server 300s
+				  option http-keep-alive
+				%s
+				""".formatted(sections));
+		return keep(Proc.start(name, PROXY_CPU, List.of("haproxy", "-f", config.toAbsolutePath().toString(), "-db"),
+				this.logs));
+	}
+
+	private Proc keep(Proc proc) {
+		this.processes.add(proc);
+		return proc;
+	}
+
+	static void write(Path file, String content) {
+		try {
+			Files.createDirectories(file.getParent());
+			Files.writeString(file, content);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	@Override
+	public void close() {
+		this.heartbeats.shutdownNow();
+		List<Proc> all = new ArrayList<>(this.processes);
+		java.util.Collections.reverse(all);
+		all.forEach(Proc::close);
+	}
+
+	/**
+	 * A way to reach the upstream.
+	 * @param name how the report names it
+	 * @param url where the client sends requests
+	 * @param host the Host header the client sends
+	 * @param proxies the proxy processes on the way, whose CPU and memory are measured
+	 */
+	record Target(String name, String url, String host, List<Proc> proxies) {
+	}
+
+}

@@ -1,0 +1,162 @@
+package io.trellis.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A process the benchmark started, pinned to a CPU with taskset, logging to a file. It reads
+ * the process's CPU time and resident memory from /proc, and is stopped (with its children)
+ * when the benchmark ends, also on failure.
+ */
+final class Proc implements AutoCloseable {
+
+	private static final List<Proc> LIVE = new ArrayList<>();
+
+	private static final long TICKS_PER_SECOND = ticksPerSecond();
+
+	static {
+		Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+			synchronized (LIVE) {
+				new ArrayList<>(LIVE).forEach(Proc::kill);
+			}
+		}, "bench-reaper"));
+	}
+
+	final String name;
+
+	final Process process;
+
+	final Path log;
+
+	private Proc(String name, Process process, Path log) {
+		this.name = name;
+		this.process = process;
+		this.log = log;
+	}
+
+	/** Starts {@code command} on CPU {@code cpu} (or unpinned when negative). */
+	static Proc start(String name, int cpu, List<String> command, Path logDir) {
+		List<String> full = new ArrayList<>();
+		if (cpu >= 0) {
+			full.add("taskset");
+			full.add("-c");
+			full.add(String.valueOf(cpu));
+		}
+		full.addAll(command);
+		try {
+			Files.createDirectories(logDir);
+			Path log = logDir.resolve(name + ".log");
+			Process process = new ProcessBuilder(full).redirectErrorStream(true)
+				.redirectOutput(log.toFile())
+				.start();
+			Proc proc = new Proc(name, process, log);
+			synchronized (LIVE) {
+				LIVE.add(proc);
+			}
+			return proc;
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot start " + name + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	long pid() {
+		return this.process.pid();
+	}
+
+	boolean alive() {
+		return this.process.isAlive();
+	}
+
+	/** User plus system CPU time of the process so far, in seconds. */
+	double cpuSeconds() {
+		try {
+			String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+			// Fields 14 and 15 of stat (utime, stime), counted from after the command name.
+			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+			return (double) ticks / TICKS_PER_SECOND;
+		}
+		catch (IOException | RuntimeException ex) {
+			throw new IllegalStateException("Cannot read CPU time of " + this.name + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	/** Resident memory in MiB. */
+	double rssMiB() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
+				if (line.startsWith("VmRSS:")) {
+					return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+				}
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		throw new IllegalStateException("No VmRSS for " + this.name);
+	}
+
+	String tail(int lines) {
+		try {
+			List<String> all = Files.readAllLines(this.log);
+			return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+		}
+		catch (IOException ex) {
+			return "(no log)";
+		}
+	}
+
+	/** Stops the process and its descendants: SIGTERM, then SIGKILL after 15 s. */
+	void stop() {
+		List<ProcessHandle> all = new ArrayList<>(this.process.descendants().toList());
+		all.add(this.process.toHandle());
+		all.forEach(ProcessHandle::destroy);
+		for (ProcessHandle handle : all) {
+			try {
+				handle.onExit().get(15, TimeUnit.SECONDS);
+			}
+			catch (Exception ex) {
+				handle.destroyForcibly();
+			}
+		}
+		forget();
+	}
+
+	void kill() {
+		this.process.descendants().forEach(ProcessHandle::destroyForcibly);
+		this.process.destroyForcibly();
+		forget();
+	}
+
+	private void forget() {
+		synchronized (LIVE) {
+			LIVE.remove(this);
+		}
+	}
+
+	@Override
+	public void close() {
+		if (alive()) {
+			stop();
+		}
+	}
+
+	private static long ticksPerSecond() {
+		try {
+			Process getconf = new ProcessBuilder("getconf", "CLK_TCK").start();
+			String out = new String(getconf.getInputStream().readAllBytes()).trim();
+			getconf.waitFor();
+			return Long.parseLong(out);
+		}
+		catch (Exception ex) {
+			return 100;
+		}
+	}
+
+}

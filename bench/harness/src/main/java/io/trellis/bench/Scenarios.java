@@ -1,0 +1,384 @@
+package io.trellis.bench;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import org.HdrHistogram.Histogram;
+
+/** The scenarios S1 to S6 of bench/README.md, each adding its section to the report. */
+final class Scenarios {
+
+	private final Lab lab;
+
+	private final Settings settings;
+
+	private final Report report;
+
+	private final Random random = new Random(42);
+
+	/** The sidecar's resident memory at points of the run, for S4. */
+	private final Map<String, Double> sidecarRss = new LinkedHashMap<>();
+
+	Scenarios(Lab lab, Settings settings, Report report) {
+		this.lab = lab;
+		this.settings = settings;
+		this.report = report;
+	}
+
+	void noteIdleRss(String when) {
+		this.sidecarRss.put(when, this.lab.sidecarA.rssMiB());
+	}
+
+	/** Lets the JIT compile the JVM proxies' hot paths before anything is measured. */
+	void warmUp() {
+		for (String name : List.of("1 sidecar", "2 sidecars", "stock SCG")) {
+			Lab.Target target = this.lab.target(name);
+			Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), 16, this.settings.jitWarmup);
+		}
+	}
+
+	/** S1: latency added by one and two hops of each proxy, open loop at fixed rates. */
+	void s1() throws Exception {
+		this.report.section("S1 added latency (open loop, " + this.settings.connections + " connections, keep-alive)");
+		this.report.paragraph("Each cell is the median of " + this.settings.runs + " runs (range in brackets); runs of "
+				+ "the targets are interleaved in random order. Latency is timed from each request's intended send "
+				+ "time (coordinated omission corrected), " + this.settings.duration.toSeconds() + " s measured after "
+				+ this.settings.warmup.toSeconds() + " s of warm-up at the same rate. Added = target minus direct.");
+		List<Lab.Target> targets = new ArrayList<>(this.lab.targets());
+		targets.removeIf((t) -> t.name().equals("stock SCG"));
+		try (LoadGenerator generator = new LoadGenerator()) {
+			for (int rate : this.settings.rates) {
+				Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
+				targets.forEach((t) -> results.put(t.name(), new ArrayList<>()));
+				for (int run = 0; run < this.settings.runs; run++) {
+					List<Lab.Target> order = new ArrayList<>(targets);
+					Collections.shuffle(order, this.random);
+					for (Lab.Target target : order) {
+						results.get(target.name()).add(generator.run(URI.create(target.url()), target.host(),
+								this.settings.connections, rate, this.settings.warmup, this.settings.duration));
+					}
+				}
+				List<List<String>> rows = new ArrayList<>();
+				double directP50 = median(results.get("direct"), 50);
+				double directP99 = median(results.get("direct"), 99);
+				for (Lab.Target target : targets) {
+					List<LoadGenerator.Result> runs = results.get(target.name());
+					long errors = runs.stream().mapToLong((r) -> r.errors() + r.incomplete()).sum();
+					rows.add(List.of(target.name(), pct(runs, 50), pct(runs, 90), pct(runs, 99), pct(runs, 99.9),
+							pct(runs, 100), target.name().equals("direct") ? "—"
+									: Stats.number(median(runs, 50) - directP50, 0) + " / "
+											+ Stats.number(median(runs, 99) - directP99, 0),
+							String.valueOf(errors)));
+				}
+				this.report.paragraph("**" + rate + " req/s**");
+				this.report.table(List.of("target", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs",
+						"added p50 / p99 µs", "errors"), rows);
+				if (results.containsKey("2 sidecars")) {
+					double sidecars = median(results.get("2 sidecars"), 99) - directP99;
+					double haproxy = median(results.get("2 HAProxy"), 99) - directP99;
+					double nginx = median(results.get("2 nginx"), 99) - directP99;
+					this.report.paragraph("At " + rate + " req/s: two-sidecar added p99 / two-HAProxy added p99 = **"
+							+ ratio(sidecars, haproxy) + "**; two-sidecar / two-nginx = " + ratio(sidecars, nginx) + ".");
+				}
+			}
+		}
+	}
+
+	/** S2: maximum throughput of one proxy hop on one core (wrk, closed loop). */
+	void s2() {
+		this.report.section("S2 throughput on one core (wrk, closed loop)");
+		this.report.paragraph("`wrk -t1 -c" + this.settings.connections + " -d" + this.settings.duration.toSeconds()
+				+ "s` on CPU " + Lab.LOAD_CPU + " against one proxy on CPU " + Lab.PROXY_CPU + "; median of "
+				+ this.settings.runs + " interleaved runs (range).");
+		List<String> names = new ArrayList<>(List.of("1 sidecar", "1 HAProxy", "1 nginx", "stock SCG", "direct"));
+		Map<String, List<Double>> rates = new LinkedHashMap<>();
+		names.forEach((n) -> rates.put(n, new ArrayList<>()));
+		for (int run = 0; run < this.settings.runs; run++) {
+			List<String> order = new ArrayList<>(names);
+			Collections.shuffle(order, this.random);
+			for (String name : order) {
+				Lab.Target target = this.lab.target(name);
+				rates.get(name).add(Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), this.settings.connections,
+						this.settings.duration));
+			}
+		}
+		List<List<String>> rows = new ArrayList<>();
+		rates.forEach((name, values) -> rows.add(List.of(name, Stats.format(values, "", 0))));
+		this.report.table(List.of("target", "requests/s"), rows);
+		double sidecar = Stats.median(rates.get("1 sidecar"));
+		this.report.paragraph("Sidecar / HAProxy throughput = **" + ratio(sidecar, Stats.median(rates.get("1 HAProxy")))
+				+ "**; sidecar / stock Spring Cloud Gateway = **" + ratio(sidecar, Stats.median(rates.get("stock SCG")))
+				+ "**; sidecar / nginx = " + ratio(sidecar, Stats.median(rates.get("1 nginx"))) + ".");
+	}
+
+	/** S3: CPU seconds per 1000 requests at 1000 req/s; also the sidecar's memory under that load. */
+	void s3() throws Exception {
+		int rate = 1000;
+		this.report.section("S3 CPU per 1000 requests (" + rate + " req/s, open loop)");
+		List<String> names = List.of("1 sidecar", "2 sidecars", "1 HAProxy", "2 HAProxy", "1 nginx");
+		Map<String, List<Double>> cpu = new LinkedHashMap<>();
+		names.forEach((n) -> cpu.put(n, new ArrayList<>()));
+		try (LoadGenerator generator = new LoadGenerator()) {
+			for (int run = 0; run < this.settings.runs; run++) {
+				for (String name : names) {
+					Lab.Target target = this.lab.target(name);
+					generator.run(URI.create(target.url()), target.host(), this.settings.connections, rate,
+							Duration.ZERO, this.settings.warmup);
+					double before = target.proxies().stream().mapToDouble(Proc::cpuSeconds).sum();
+					LoadGenerator.Result result = generator.run(URI.create(target.url()), target.host(),
+							this.settings.connections, rate, Duration.ZERO, this.settings.duration);
+					double after = target.proxies().stream().mapToDouble(Proc::cpuSeconds).sum();
+					long completed = result.sent() - result.errors() - result.incomplete();
+					cpu.get(name).add((after - before) / completed * 1000);
+					if (name.equals("1 sidecar")) {
+						this.sidecarRss.put("at " + rate + " req/s", this.lab.sidecarA.rssMiB());
+					}
+				}
+			}
+		}
+		List<List<String>> rows = new ArrayList<>();
+		cpu.forEach((name, values) -> rows.add(List.of(name, Stats.format(values, "", 3))));
+		this.report.table(List.of("target", "CPU seconds per 1000 requests (all proxy processes)"), rows);
+		this.report.paragraph("Sidecar / HAProxy CPU per request = **"
+				+ ratio(Stats.median(cpu.get("1 sidecar")), Stats.median(cpu.get("1 HAProxy"))) + "**.");
+	}
+
+	/** S4: the sidecar's resident memory idle, under load and holding many connections. */
+	void s4() throws Exception {
+		int connections = this.settings.openConnections;
+		this.sidecarRss.put("with " + connections + " open connections", holdConnections(connections));
+		this.noteIdleRss("idle again afterwards");
+		this.report.section("S4 sidecar memory (RSS of sidecar A)");
+		List<List<String>> rows = new ArrayList<>();
+		this.sidecarRss.forEach((when, rss) -> rows.add(List.of(when, Stats.number(rss, 1))));
+		this.report.table(List.of("when", "RSS MiB"), rows);
+		this.report.paragraph("JVM options of the sidecar: `" + String.join(" ", this.lab.jvmOptions) + "`.");
+	}
+
+	private double holdConnections(int count) throws Exception {
+		EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+		List<Channel> channels = new ArrayList<>();
+		CountDownLatch answered = new CountDownLatch(count);
+		try {
+			Bootstrap bootstrap = new Bootstrap().group(group)
+				.channel(NioSocketChannel.class)
+				.handler(new ChannelInitializer<SocketChannel>() {
+					@Override
+					protected void initChannel(SocketChannel channel) {
+						channel.pipeline().addLast(new HttpClientCodec(), new SimpleChannelInboundHandler<HttpObject>() {
+							@Override
+							protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
+								if (message instanceof LastHttpContent) {
+									answered.countDown();
+								}
+							}
+						});
+					}
+				});
+			for (int i = 0; i < count; i++) {
+				Channel channel = bootstrap.connect(new InetSocketAddress("127.0.0.1", 19101)).sync().channel();
+				channels.add(channel);
+				DefaultFullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/");
+				request.headers().set(HttpHeaderNames.HOST, "direct-up");
+				channel.writeAndFlush(request);
+			}
+			if (!answered.await(60, TimeUnit.SECONDS)) {
+				throw new IllegalStateException(answered.getCount() + " of " + count + " requests went unanswered");
+			}
+			return this.lab.sidecarA.rssMiB();
+		}
+		finally {
+			channels.forEach(Channel::close);
+			group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+		}
+	}
+
+	/** S5: from starting the process to its first proxied request. */
+	void s5() {
+		this.report.section("S5 startup: process start to first proxied request");
+		List<Double> sidecar = new ArrayList<>();
+		List<Double> stock = new ArrayList<>();
+		for (int i = 0; i < this.settings.startupRuns; i++) {
+			int run = i;
+			sidecar.add(timeToFirstRequest("sidecar-start-" + run, () -> this.lab.sidecar("sidecar-start-" + run,
+					"bench-start", 19999, 19300, "/actuator/health/readiness"), "http://127.0.0.1:19301/",
+					"direct-up"));
+			stock.add(timeToFirstRequest("stock-start-" + run, () -> this.lab.java("stock-start-" + run, Lab.PROXY_CPU,
+					this.lab.stockJar(), List.of("--bench.port=19091", "--bench.upstream=http://127.0.0.1:" + Lab.UPSTREAM)),
+					"http://127.0.0.1:19091/", null));
+		}
+		this.report.paragraph("The sidecar starts with the control plane up and learns the destination from it on "
+				+ "the first request; median of " + this.settings.startupRuns + " starts (range), pinned to one CPU.");
+		this.report.table(List.of("process", "start to first proxied request"),
+				List.of(List.of("sidecar", Stats.format(sidecar, " ms", 0)),
+						List.of("stock Spring Cloud Gateway", Stats.format(stock, " ms", 0))));
+	}
+
+	private double timeToFirstRequest(String name, java.util.function.Supplier<Proc> start, String url, String host) {
+		long begin = System.nanoTime();
+		Proc proc = start.get();
+		try {
+			long deadline = begin + TimeUnit.MINUTES.toNanos(2);
+			while (System.nanoTime() < deadline) {
+				if (Http.status(url, host) == 200) {
+					return (System.nanoTime() - begin) / 1e6;
+				}
+				if (!proc.alive()) {
+					throw new IllegalStateException(name + " exited:\n" + proc.tail(40));
+				}
+				Http.pause(Duration.ofMillis(5));
+			}
+			throw new IllegalStateException(name + " did not proxy a request within 2 minutes:\n" + proc.tail(40));
+		}
+		finally {
+			proc.stop();
+		}
+	}
+
+	/** S6: from editing a policy file to every watching sidecar having applied it. */
+	void s6() throws Exception {
+		this.report.section("S6 policy propagation");
+		this.report.paragraph("N simulated sidecars follow one service through the watch long-poll and fetch its "
+				+ "policy through the Environment API, as sidecars do; the policy file is then edited "
+				+ this.settings.propagationChanges + " times. Times from the write to each sidecar having the new "
+				+ "version; the control plane checks the directory every 500 ms (its default).");
+		Path file = this.lab.work.resolve("policy/prop.yml");
+		List<List<String>> rows = new ArrayList<>();
+		int change = 0;
+		for (int count : this.settings.watchers) {
+			List<Double> all = new ArrayList<>();
+			Lab.write(file, "mesh.policy.timeout: " + (1000 + change++) + "ms\n");
+			try (Watchers watchers = new Watchers("http://127.0.0.1:19888", "prop", count)) {
+				String version = awaitServed();
+				if (!watchers.awaitAll(version, Duration.ofSeconds(60))) {
+					throw new IllegalStateException("Not all " + count + " watchers got the first version");
+				}
+				for (int i = 0; i < this.settings.propagationChanges; i++) {
+					String before = version;
+					long written = System.nanoTime();
+					Lab.write(file, "mesh.policy.timeout: " + (1000 + change++) + "ms\n");
+					version = awaitServedOtherThan(before);
+					if (!watchers.awaitAll(version, Duration.ofSeconds(30))) {
+						throw new IllegalStateException("Not all " + count + " watchers applied " + version + " in 30 s");
+					}
+					for (long at : watchers.appliedAt(version)) {
+						all.add((at - written) / 1e6);
+					}
+				}
+			}
+			Histogram histogram = new Histogram(3);
+			all.forEach((ms) -> histogram.recordValue(Math.max(0, Math.round(ms * 1000))));
+			rows.add(List.of(String.valueOf(count), Stats.number(histogram.getValueAtPercentile(50) / 1000.0, 0),
+					Stats.number(histogram.getValueAtPercentile(99) / 1000.0, 0),
+					Stats.number(histogram.getMaxValue() / 1000.0, 0), String.valueOf(all.size())));
+		}
+		this.report.table(List.of("sidecars", "p50 ms", "p99 ms", "max ms", "applications measured"), rows);
+	}
+
+	private String awaitServed() {
+		return awaitServedOtherThan(null);
+	}
+
+	private String awaitServedOtherThan(String previous) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (System.nanoTime() < deadline) {
+			String version = Http.json("http://127.0.0.1:19888/mesh/v1/services/prop").path("policyVersion").asString(null);
+			if (version != null && !version.equals(previous)) {
+				return version;
+			}
+			Http.pause(Duration.ofMillis(20));
+		}
+		throw new IllegalStateException("The control plane did not serve a new version of prop within 30 s");
+	}
+
+	private static String pct(List<LoadGenerator.Result> runs, double percentile) {
+		List<Double> values = new ArrayList<>();
+		for (LoadGenerator.Result result : runs) {
+			values.add((double) ((percentile >= 100) ? result.latency().getMaxValue()
+					: result.latency().getValueAtPercentile(percentile)));
+		}
+		return Stats.format(values, "", 0);
+	}
+
+	private static double median(List<LoadGenerator.Result> runs, double percentile) {
+		List<Double> values = new ArrayList<>();
+		for (LoadGenerator.Result result : runs) {
+			values.add((double) result.latency().getValueAtPercentile(percentile));
+		}
+		return Stats.median(values);
+	}
+
+	private static String ratio(double a, double b) {
+		return (b <= 0) ? "n/a" : Stats.number(a / b, 2) + "×";
+	}
+
+	/** How long and how often things are measured. */
+	static final class Settings {
+
+		boolean smoke;
+
+		int runs = 3;
+
+		Duration duration = Duration.ofSeconds(20);
+
+		Duration warmup = Duration.ofSeconds(5);
+
+		Duration jitWarmup = Duration.ofSeconds(60);
+
+		List<Integer> rates = List.of(200, 1000, 2000);
+
+		int connections = 16;
+
+		int openConnections = 1000;
+
+		int startupRuns = 5;
+
+		List<Integer> watchers = List.of(100, 1000);
+
+		int propagationChanges = 5;
+
+		static Settings smoke() {
+			Settings settings = new Settings();
+			settings.smoke = true;
+			settings.runs = 1;
+			settings.duration = Duration.ofSeconds(3);
+			settings.warmup = Duration.ofSeconds(1);
+			settings.jitWarmup = Duration.ofSeconds(3);
+			settings.rates = List.of(200);
+			settings.openConnections = 100;
+			settings.startupRuns = 1;
+			settings.watchers = List.of(20);
+			settings.propagationChanges = 1;
+			return settings;
+		}
+
+	}
+
+}

@@ -1,0 +1,64 @@
+package io.trellis.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code ./mesh bench --smoke}: the benchmark harness runs every scenario end to end for a few
+ * seconds, so it cannot rot between full runs. It installs what it needs (nginx, HAProxy,
+ * wrk) itself.
+ */
+class BenchSmokeIT {
+
+	@Test
+	void smokeRunMeasuresEveryScenarioWithoutErrors(@TempDir Path work) throws Exception {
+		Path home = Path.of(System.getProperty("trellis.home", "..")).toAbsolutePath().normalize();
+		Path report = work.resolve("smoke.md");
+		Path output = work.resolve("bench.out");
+		Process bench = new ProcessBuilder(home.resolve("mesh").toString(), "bench", "--smoke", "--output",
+				report.toString())
+			.directory(home.toFile())
+			.redirectErrorStream(true)
+			.redirectOutput(output.toFile())
+			.start();
+		try {
+			assertThat(bench.waitFor(15, TimeUnit.MINUTES)).as("bench finishes").isTrue();
+			assertThat(bench.exitValue()).as(Files.readString(output)).isZero();
+		}
+		finally {
+			bench.descendants().forEach(ProcessHandle::destroyForcibly);
+			bench.destroyForcibly();
+		}
+		String text = Files.readString(report);
+		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6")) {
+			assertThat(text).contains(section);
+		}
+		assertThat(text).contains("| 2 sidecars |", "| 2 HAProxy |", "| 2 nginx |", "| stock SCG |",
+				"two-sidecar added p99 / two-HAProxy added p99", "Sidecar / HAProxy throughput");
+		// Every S1 row ends with its error count: none of the smoke requests may fail.
+		Matcher rows = Pattern.compile("^\\| (direct|1 sidecar|2 sidecars|1 HAProxy|2 HAProxy|1 nginx|2 nginx) \\|.*\\| (\\d+) \\|$",
+				Pattern.MULTILINE)
+			.matcher(text.substring(text.indexOf("## S1"), text.indexOf("## S2")));
+		int found = 0;
+		while (rows.find()) {
+			found++;
+			assertThat(rows.group(2)).as("errors of " + rows.group(1)).isEqualTo("0");
+		}
+		assertThat(found).isEqualTo(7);
+		// No benchmark process outlives the run.
+		assertThat(ProcessHandle.allProcesses()
+			.map((p) -> p.info().commandLine().orElse(""))
+			.filter((command) -> command.contains("bench/work"))
+			.toList()).isEmpty();
+	}
+
+}
