@@ -16,8 +16,10 @@ import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
+import io.trellis.gateway.route.MeshHeadersFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.route.MeshRouteTable;
+import io.micrometer.observation.ObservationRegistry;
 import io.trellis.gateway.server.InboundServer;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -26,6 +28,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
 import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
@@ -33,6 +36,8 @@ import org.springframework.cloud.gateway.handler.FilteringWebHandler;
 import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.gateway.event.RefreshRoutesEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
@@ -95,14 +100,20 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	MeshHeadersFilter meshHeadersFilter(LocalInstance local) {
+		return new MeshHeadersFilter(local);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	MeshErrorWebExceptionHandler meshErrorWebExceptionHandler() {
 		return new MeshErrorWebExceptionHandler();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	ControlPlaneClient controlPlaneClient(SidecarProperties properties) {
-		return new ControlPlaneClient(properties.controlPlane());
+	ControlPlaneClient controlPlaneClient(SidecarProperties properties, ObjectProvider<JsonMapper> jsonMapper) {
+		return new ControlPlaneClient(properties.controlPlane(), jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
 	}
 
 	@Bean
@@ -119,8 +130,18 @@ public final class SidecarAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
-			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
-		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store);
+			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events) {
+		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
+				() -> events.publishEvent(new RefreshRoutesEvent(routes)));
+	}
+
+	/**
+	 * No per-request server observation on the data path: its cost is a large share of a
+	 * proxied request's, and the mesh records its own request metrics.
+	 */
+	@Bean
+	WebHttpHandlerBuilderCustomizer meshNoServerObservations() {
+		return (builder) -> builder.observationRegistry(ObservationRegistry.NOOP);
 	}
 
 	@Bean

@@ -10,8 +10,10 @@ import io.trellis.core.watch.WatchRequest;
 import io.trellis.core.watch.WatchResponse;
 import io.trellis.gateway.SidecarProperties;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.http.MediaType;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -20,7 +22,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 /**
  * The sidecar's calls to the control plane: policy through Config Server's Environment API,
  * the registry, the watch long-poll and sync reports. Non-blocking; every call is bounded by a
- * timeout.
+ * timeout. JSON is written and read on the bounded-elastic scheduler, never on an event loop:
+ * the first use of a type makes Jackson build and cache its (de)serializers under a lock.
  */
 public class ControlPlaneClient {
 
@@ -30,8 +33,11 @@ public class ControlPlaneClient {
 
 	private final ConnectionProvider connections;
 
-	public ControlPlaneClient(SidecarProperties.ControlPlane properties) {
+	private final JsonMapper json;
+
+	public ControlPlaneClient(SidecarProperties.ControlPlane properties, JsonMapper json) {
 		this.properties = properties;
+		this.json = json;
 		this.connections = ConnectionProvider.builder("trellis-control-plane")
 			.maxConnections(8)
 			.maxIdleTime(Duration.ofSeconds(20))
@@ -52,8 +58,10 @@ public class ControlPlaneClient {
 		return this.client.get()
 			.uri(this.properties.configPrefix() + "/{service}/default", service)
 			.retrieve()
-			.bodyToMono(PolicyDocument.class)
-			.timeout(this.properties.requestTimeout());
+			.bodyToMono(String.class)
+			.timeout(this.properties.requestTimeout())
+			.publishOn(Schedulers.boundedElastic())
+			.map((body) -> this.json.readValue(body, PolicyDocument.class));
 	}
 
 	/** What the control plane knows of a service. */
@@ -61,29 +69,37 @@ public class ControlPlaneClient {
 		return this.client.get()
 			.uri("/mesh/v1/services/{service}", service)
 			.retrieve()
-			.bodyToMono(ServiceState.class)
-			.timeout(this.properties.requestTimeout());
+			.bodyToMono(String.class)
+			.timeout(this.properties.requestTimeout())
+			.publishOn(Schedulers.boundedElastic())
+			.map((body) -> this.json.readValue(body, ServiceState.class));
 	}
 
 	/** A long-poll: answered when something watched changed or the wait ends. */
 	public Mono<WatchResponse> watch(WatchRequest request) {
-		return this.client.post()
-			.uri("/mesh/v1/watch")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(request)
-			.retrieve()
-			.bodyToMono(WatchResponse.class)
-			.timeout(Duration.ofMillis(request.waitMillis()).plus(this.properties.requestTimeout()));
+		return Mono.fromCallable(() -> this.json.writeValueAsString(request))
+			.subscribeOn(Schedulers.boundedElastic())
+			.flatMap((body) -> this.client.post()
+				.uri("/mesh/v1/watch")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(body)
+				.retrieve()
+				.bodyToMono(String.class))
+			.timeout(Duration.ofMillis(request.waitMillis()).plus(this.properties.requestTimeout()))
+			.publishOn(Schedulers.boundedElastic())
+			.map((body) -> this.json.readValue(body, WatchResponse.class));
 	}
 
 	/** Registers the local instance, or renews its registration. */
 	public Mono<Void> register(String service, String instance, Registration registration) {
-		return this.client.put()
-			.uri("/mesh/v1/registry/{service}/{instance}", service, instance)
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(registration)
-			.retrieve()
-			.toBodilessEntity()
+		return Mono.fromCallable(() -> this.json.writeValueAsString(registration))
+			.subscribeOn(Schedulers.boundedElastic())
+			.flatMap((body) -> this.client.put()
+				.uri("/mesh/v1/registry/{service}/{instance}", service, instance)
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(body)
+				.retrieve()
+				.toBodilessEntity())
 			.timeout(this.properties.requestTimeout())
 			.then();
 	}
@@ -98,12 +114,14 @@ public class ControlPlaneClient {
 
 	/** Reports which policy versions the sidecar applied or rejected. */
 	public Mono<Void> report(SyncReport report) {
-		return this.client.post()
-			.uri("/mesh/v1/sync")
-			.contentType(MediaType.APPLICATION_JSON)
-			.bodyValue(report)
-			.retrieve()
-			.toBodilessEntity()
+		return Mono.fromCallable(() -> this.json.writeValueAsString(report))
+			.subscribeOn(Schedulers.boundedElastic())
+			.flatMap((body) -> this.client.post()
+				.uri("/mesh/v1/sync")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(body)
+				.retrieve()
+				.toBodilessEntity())
 			.timeout(this.properties.requestTimeout())
 			.then();
 	}

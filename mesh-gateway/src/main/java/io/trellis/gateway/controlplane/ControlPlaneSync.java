@@ -67,6 +67,8 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 
 	private final StateStore store;
 
+	private final Runnable routesChanged;
+
 	private final Map<String, Watched> watched = new ConcurrentHashMap<>();
 
 	private final Map<String, Mono<CompiledService>> loading = new ConcurrentHashMap<>();
@@ -91,8 +93,13 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 
 	private volatile String lastError;
 
+	/**
+	 * @param routesChanged told after each swap of compiled routes (the gateway then drops its
+	 * cache of the old routes' filter chains)
+	 */
 	public ControlPlaneSync(ControlPlaneClient client, SidecarProperties.ControlPlane properties, LocalInstance local,
-			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
+			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, Runnable routesChanged) {
+		this.routesChanged = routesChanged;
 		this.client = client;
 		this.properties = properties;
 		this.local = local;
@@ -103,7 +110,7 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.compiler = new PolicyCompiler(this.local.service(), this.local.instanceId());
+		this.compiler = new PolicyCompiler();
 		restore();
 		watched(this.local.service());
 		this.running = true;
@@ -316,6 +323,7 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 		try {
 			ServicePolicy policy = PolicyBinder.bind(service, sources);
 			this.routes.put(this.compiler.compile(policy, document.version()));
+			this.routesChanged.run();
 			watched.applied(document.version(), sources);
 			logger.info("Applied policy " + document.version() + " for " + service);
 		}

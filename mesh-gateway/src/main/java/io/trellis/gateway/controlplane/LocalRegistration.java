@@ -70,7 +70,7 @@ public class LocalRegistration implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.loop = Flux.interval(Duration.ZERO, this.app.readinessInterval(), Schedulers.parallel())
+		this.loop = Flux.interval(Duration.ZERO, this.app.readinessInterval(), Schedulers.boundedElastic())
 			.onBackpressureDrop()
 			.concatMap((tick) -> tick().onErrorResume((ex) -> {
 				problem("Registration step failed: " + ex.getMessage());

@@ -34,21 +34,11 @@ public class PolicyCompiler {
 	/** Order of the subset choice; before the load balancer at {@link MeshLoadBalancerFilter#ORDER}. */
 	public static final int SPLIT_ORDER = Ordered.HIGHEST_PRECEDENCE + 300;
 
-	private final String localService;
-
-	private final String localInstance;
-
-	public PolicyCompiler(String localService, String localInstance) {
-		this.localService = localService;
-		this.localInstance = localInstance;
-	}
-
 	public CompiledService compile(ServicePolicy policy, String version) {
 		String service = policy.service();
 		URI uri = URI.create(MeshLoadBalancerFilter.SCHEME + "://" + service);
 		GatewayFilter timeout = new OrderedGatewayFilter(new TimeoutFilter(service, policy.timeout()), TIMEOUT_ORDER);
-		GatewayFilter headers = new OrderedGatewayFilter(
-				new OutboundRequestFilter(service, this.localService, this.localInstance), OUTBOUND_HEADERS_ORDER);
+		GatewayFilter headers = new OrderedGatewayFilter(new OutboundRequestFilter(service), OUTBOUND_HEADERS_ORDER);
 		List<RouteRule> rules = policy.effectiveRoutes();
 		List<CompiledRoute> routes = new ArrayList<>(rules.size());
 		for (int i = 0; i < rules.size(); i++) {

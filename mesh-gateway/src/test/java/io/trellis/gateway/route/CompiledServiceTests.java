@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class CompiledServiceTests {
 
-	private final PolicyCompiler compiler = new PolicyCompiler("frontend", "127.0.0.1:15006");
+	private final PolicyCompiler compiler = new PolicyCompiler();
 
 	@Test
 	void firstMatchingRouteWinsAndUnmatchedRequestsFallBackToEveryEndpoint() {

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MeshRoutePredicateHandlerMappingTests {
 
-	private final PolicyCompiler compiler = new PolicyCompiler("frontend", "127.0.0.1:15006");
+	private final PolicyCompiler compiler = new PolicyCompiler();
 
 	private final MeshRouteTable table = new MeshRouteTable();
 

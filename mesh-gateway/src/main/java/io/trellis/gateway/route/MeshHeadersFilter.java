@@ -1,0 +1,57 @@
+package io.trellis.gateway.route;
+
+import io.trellis.core.http.MeshHeaders;
+import io.trellis.gateway.controlplane.LocalInstance;
+
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * The mesh's request headers, applied where Spring Cloud Gateway builds the headers it sends
+ * upstream (so the request itself is not copied for them): an outbound call carries the
+ * caller's identity in {@link MeshHeaders#SOURCE} and {@link MeshHeaders#SOURCE_INSTANCE},
+ * replacing anything the app set, and loses the {@link MeshHeaders#DESTINATION} header and the
+ * proxy headers of clients that use the sidecar as their HTTP proxy; an inbound call loses
+ * {@link MeshHeaders#DESTINATION} too.
+ */
+public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
+
+	/** Runs after the gateway's hop-by-hop filter, which hands on a fresh copy of the headers. */
+	public static final int ORDER = Ordered.LOWEST_PRECEDENCE;
+
+	private final LocalInstance local;
+
+	public MeshHeadersFilter(LocalInstance local) {
+		this.local = local;
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	@Override
+	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		Listener listener = exchange.getAttribute(MeshExchangeAttributes.LISTENER_ATTR);
+		if (listener == null) {
+			return input;
+		}
+		HttpHeaders headers = (input == exchange.getRequest().getHeaders()) ? new HttpHeaders(input) : input;
+		headers.remove(MeshHeaders.DESTINATION);
+		if (listener == Listener.OUTBOUND) {
+			headers.remove("Proxy-Connection");
+			headers.remove(HttpHeaders.PROXY_AUTHORIZATION);
+			headers.set(MeshHeaders.SOURCE, this.local.service());
+			headers.set(MeshHeaders.SOURCE_INSTANCE, this.local.instanceId());
+		}
+		return headers;
+	}
+
+	@Override
+	public boolean supports(Type type) {
+		return type == Type.REQUEST;
+	}
+
+}
