@@ -158,9 +158,6 @@ public class Bench implements Callable<Integer> {
 			throw new IllegalStateException("Missing tools: " + missing + ". ./mesh bench installs them (apt-get) when "
 					+ "run as root; otherwise install nginx-light, haproxy and wrk.");
 		}
-		if (Runtime.getRuntime().availableProcessors() < 2 && !"1".equals(System.getenv("BENCH_ONE_CPU"))) {
-			System.err.println("Note: the harness sees one CPU; it pins proxies to CPU 0 and load to CPU 1.");
-		}
 	}
 
 	private static void log(String message) {

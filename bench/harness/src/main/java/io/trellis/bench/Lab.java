@@ -130,9 +130,13 @@ final class Lab implements AutoCloseable {
 				  http-reuse always
 				  server s1 127.0.0.1:%d
 				""".formatted(UPSTREAM));
-		for (int port : new int[] { UPSTREAM, 19081, 19082, 19084, 19085 }) {
-			Http.awaitOk("proxy on " + port, "http://127.0.0.1:" + port + "/", null, Duration.ofSeconds(20), null);
-		}
+		Http.awaitOk("upstream nginx", "http://127.0.0.1:" + UPSTREAM + "/", null, Duration.ofSeconds(20), this.upstream);
+		Http.awaitOk("HAProxy B (port 19083)", "http://127.0.0.1:19083/", null, Duration.ofSeconds(20), this.haproxyB);
+		Http.awaitOk("HAProxy A (port 19081)", "http://127.0.0.1:19081/", null, Duration.ofSeconds(20), this.haproxyA);
+		Http.awaitOk("HAProxy A (port 19082)", "http://127.0.0.1:19082/", null, Duration.ofSeconds(20), this.haproxyA);
+		Http.awaitOk("nginx B (port 19086)", "http://127.0.0.1:19086/", null, Duration.ofSeconds(20), this.nginxB);
+		Http.awaitOk("nginx A (port 19084)", "http://127.0.0.1:19084/", null, Duration.ofSeconds(20), this.nginxA);
+		Http.awaitOk("nginx A (port 19085)", "http://127.0.0.1:19085/", null, Duration.ofSeconds(20), this.nginxA);
 	}
 
 	/**
@@ -242,7 +246,7 @@ final class Lab implements AutoCloseable {
 		write(config, """
 				global
 				  nbthread 1
-				  maxconn 10000
+				  maxconn %d
 				defaults
 				  mode http
 				  timeout connect 5s
@@ -250,9 +254,19 @@ final class Lab implements AutoCloseable {
 				  timeout server 300s
 				  option http-keep-alive
 				%s
-				""".formatted(sections));
+				""".formatted(haproxyMaxConnections(), sections));
 		return keep(Proc.start(name, PROXY_CPU, List.of("haproxy", "-f", config.toAbsolutePath().toString(), "-db"),
 				this.logs));
+	}
+
+	/**
+	 * HAProxy refuses to start when its maxconn needs more file descriptors (about two per
+	 * connection) than the process may open, so it is sized to the limit: at most 4000, far more
+	 * than the benchmarks open through it.
+	 */
+	static int haproxyMaxConnections() {
+		long fds = Machine.openFileLimit();
+		return (int) Math.max(64, Math.min(4000, (fds - 100) / 2));
 	}
 
 	private Proc keep(Proc proc) {

@@ -24,6 +24,38 @@ final class Machine {
 		return "unknown CPU";
 	}
 
+	/** Cores of the machine, not just those this process may use. */
+	static int cores() {
+		try {
+			int count = 0;
+			for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+				if (line.startsWith("processor")) {
+					count++;
+				}
+			}
+			return (count > 0) ? count : Runtime.getRuntime().availableProcessors();
+		}
+		catch (Exception ex) {
+			return Runtime.getRuntime().availableProcessors();
+		}
+	}
+
+	/** The soft limit on open files of this process (and of the processes it starts). */
+	static long openFileLimit() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+				if (line.startsWith("Max open files")) {
+					String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+					return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
+				}
+			}
+		}
+		catch (Exception ex) {
+			// fall through
+		}
+		return 1024;
+	}
+
 	static String memory() {
 		try {
 			for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {

@@ -73,10 +73,21 @@ final class Proc implements AutoCloseable {
 		return this.process.isAlive();
 	}
 
-	/** User plus system CPU time of the process so far, in seconds. */
+	/**
+	 * User plus system CPU time so far, in seconds, of the process and its descendants (nginx
+	 * does its work in a worker process).
+	 */
 	double cpuSeconds() {
+		double seconds = cpuSeconds(pid());
+		for (ProcessHandle child : this.process.descendants().toList()) {
+			seconds += cpuSeconds(child.pid());
+		}
+		return seconds;
+	}
+
+	private double cpuSeconds(long pid) {
 		try {
-			String stat = Files.readString(Path.of("/proc", String.valueOf(pid()), "stat"));
+			String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
 			String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
 			// Fields 14 and 15 of stat (utime, stime), counted from after the command name.
 			long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);

@@ -26,14 +26,16 @@ final class Report {
 		this.text.append("# ").append(title).append("\n\n");
 		this.text.append("- date: ").append(ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME)).append('\n');
 		this.text.append("- command: `").append(this.command).append("`\n");
-		this.text.append("- machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores available to the harness (")
+		this.text.append("- machine: ").append(Machine.cores()).append(" cores (")
 			.append(Machine.cpuModel()).append("), ").append(Machine.memory()).append('\n');
 		this.text.append("- JDK: ").append(System.getProperty("java.vm.name")).append(' ')
 			.append(System.getProperty("java.version")).append('\n');
 		this.text.append("- HAProxy ").append(Machine.version("haproxy", "-v")).append(", nginx ")
 			.append(Machine.version("nginx", "-v")).append(", wrk ").append(Machine.version("wrk", "-v")).append('\n');
 		this.text.append("- pinning: proxies on CPU ").append(Lab.PROXY_CPU).append("; load generator, upstream nginx, wrk on CPU ")
-			.append(Lab.LOAD_CPU).append("\n\n");
+			.append(Lab.LOAD_CPU).append('\n');
+		this.text.append("- open files limit: ").append(Machine.openFileLimit()).append(" (HAProxy maxconn ")
+			.append(Lab.haproxyMaxConnections()).append(")\n\n");
 	}
 
 	void section(String title) {

@@ -274,9 +274,11 @@ final class Scenarios {
 		int change = 0;
 		for (int count : this.settings.watchers) {
 			List<Double> all = new ArrayList<>();
+			String initial = awaitServedOtherThan(null);
 			Lab.write(file, "mesh.policy.timeout: " + (1000 + change++) + "ms\n");
+			String first = awaitServedOtherThan(initial);
 			try (Watchers watchers = new Watchers("http://127.0.0.1:19888", "prop", count)) {
-				String version = awaitServed();
+				String version = first;
 				if (!watchers.awaitAll(version, Duration.ofSeconds(60))) {
 					throw new IllegalStateException("Not all " + count + " watchers got the first version");
 				}
@@ -300,10 +302,6 @@ final class Scenarios {
 					Stats.number(histogram.getMaxValue() / 1000.0, 0), String.valueOf(all.size())));
 		}
 		this.report.table(List.of("sidecars", "p50 ms", "p99 ms", "max ms", "applications measured"), rows);
-	}
-
-	private String awaitServed() {
-		return awaitServedOtherThan(null);
 	}
 
 	private String awaitServedOtherThan(String previous) {

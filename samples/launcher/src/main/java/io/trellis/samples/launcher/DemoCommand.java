@@ -33,7 +33,11 @@ import tools.jackson.databind.json.JsonMapper;
 		description = "Runs the sample mesh locally: control plane, sample services, their sidecars and traffic.")
 public class DemoCommand implements Callable<Integer> {
 
-	/** JVM options that keep eleven JVMs comfortable on a two-core machine. */
+	/**
+	 * JVM options of the demo's applications and control plane: small and quick to start, so
+	 * eleven JVMs are comfortable on two cores. Sidecars get the sidecar's own options
+	 * ({@code mesh-gateway/sidecar.jvm.options}), as everywhere they are launched.
+	 */
 	static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
 			"-Xms16m", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=160m",
 			"-XX:MaxDirectMemorySize=64m");
@@ -105,13 +109,14 @@ public class DemoCommand implements Callable<Integer> {
 		System.out.println("Starting the Trellis sample mesh (control plane, " + topology.instances().size()
 				+ " service instances, " + topology.instances().size() + " sidecars); logs in " + work.resolve("logs"));
 		String controlPlane = "http://127.0.0.1:" + topology.controlPlanePort();
-		supervisor.start("control-plane", java(controlPlaneJar, List.of("--server.port=" + topology.controlPlanePort(),
+		supervisor.start("control-plane", java(JVM_OPTIONS, controlPlaneJar, List.of("--server.port=" + topology.controlPlanePort(),
 				"--spring.cloud.config.server.native.search-locations=file:" + policyDir + "/")));
 		if (!await("control plane", Duration.ofMinutes(3), supervisor, () -> ok(controlPlane + "/actuator/health"))) {
 			return 1;
 		}
+		List<String> sidecarOptions = sidecarJvmOptions(home);
 		for (Topology.Instance instance : topology.instances()) {
-			supervisor.start("sidecar-" + instance.name(), java(sidecarJar, List.of(
+			supervisor.start("sidecar-" + instance.name(), java(sidecarOptions, sidecarJar, List.of(
 					"--mesh.proxy.service=" + instance.service(), "--mesh.proxy.labels.version=" + instance.version(),
 					"--mesh.proxy.app.port=" + instance.appPort(),
 					"--mesh.proxy.outbound.port=" + instance.outboundPort(),
@@ -124,7 +129,7 @@ public class DemoCommand implements Callable<Integer> {
 			if (instance.service().equals("orders")) {
 				appArgs.add("--orders.version=" + instance.version());
 			}
-			supervisor.start(instance.name(), java(appJar(home, instance), appArgs));
+			supervisor.start(instance.name(), java(JVM_OPTIONS, appJar(home, instance), appArgs));
 		}
 		String frontend = "http://127.0.0.1:" + topology.instances().get(0).appPort();
 		boolean up = await("every instance registered", Duration.ofMinutes(5), supervisor,
@@ -285,10 +290,22 @@ public class DemoCommand implements Callable<Integer> {
 		return home.resolve("samples/" + module + "/target/" + instance.artifact() + "-" + VERSION + "-exec.jar");
 	}
 
-	private static List<String> java(Path jar, List<String> args) {
+	/** The sidecar's JVM options, one or more per line, {@code #} for comments. */
+	static List<String> sidecarJvmOptions(Path home) throws IOException {
+		List<String> options = new ArrayList<>();
+		for (String line : Files.readAllLines(home.resolve("mesh-gateway/sidecar.jvm.options"))) {
+			String option = line.strip();
+			if (!option.isEmpty() && !option.startsWith("#")) {
+				options.addAll(List.of(option.split("\\s+")));
+			}
+		}
+		return options;
+	}
+
+	private static List<String> java(List<String> options, Path jar, List<String> args) {
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.addAll(JVM_OPTIONS);
+		command.addAll(options);
 		command.add("-jar");
 		command.add(jar.toString());
 		command.addAll(args);
