@@ -7,12 +7,12 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
+import io.trellis.core.launch.SidecarLaunch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,6 +41,10 @@ public class Bench implements Callable<Integer> {
 
 	@Option(names = "--jit-warmup", description = "Seconds of load on each JVM proxy before measuring (default 60).")
 	Integer jitWarmup;
+
+	@Option(names = "--jvm-option", description = "A JVM option added to those of the sidecars, control plane and "
+			+ "stock gateway (repeatable), e.g. --jvm-option=-XX:TieredStopAtLevel=1.")
+	List<String> jvmOptions = new ArrayList<>();
 
 	@Option(names = "--home", description = "Trellis checkout (default: the mesh.home system property, else .).")
 	Path home;
@@ -74,14 +78,19 @@ public class Bench implements Callable<Integer> {
 				+ ((this.scenarios != null) ? " --scenarios " + String.join(",", this.scenarios) : "")
 				+ ((this.runs != null) ? " --runs " + this.runs : "")
 				+ ((this.duration != null) ? " --duration " + this.duration : "")
-				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "");
+				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "")
+				+ this.jvmOptions.stream().map((option) -> " --jvm-option=" + option).collect(Collectors.joining());
 		Report report = new Report(command);
 		report.header("Trellis benchmark" + (this.smoke ? " (smoke: numbers are not meaningful)" : ""));
 		Path work = home.resolve("bench/work");
 		deleteTree(work);
-		List<String> jvmOptions = jvmOptions(home);
 		long started = System.nanoTime();
-		try (Lab lab = new Lab(home, work, jvmOptions)) {
+		try (Lab lab = new Lab(home, work, this.jvmOptions)) {
+			report.paragraph("Sidecars start as `./mesh sidecar` starts them: "
+					+ (SidecarLaunch.prepared(home) ? "extracted, with the class archive made by `./mesh` and the options "
+							+ "of `" + SidecarLaunch.ARGUMENT_FILE + "`" : "from the executable jar (not prepared by `./mesh`)")
+					+ (this.jvmOptions.isEmpty() ? "" : ", plus `" + String.join(" ", this.jvmOptions) + "`")
+					+ ". Control plane and stock gateway: `" + String.join(" ", lab.jvmOptions) + "`.");
 			log("Starting the upstream, HAProxy and nginx");
 			lab.startBaselines();
 			log("Starting the control plane and two sidecars");
@@ -129,22 +138,6 @@ public class Bench implements Callable<Integer> {
 		System.out.println(report.text());
 		System.out.println("Report written to " + output);
 		return 0;
-	}
-
-	/**
-	 * The sidecar's JVM options: those its launch uses (mesh-gateway/sidecar.jvm.options), so
-	 * the benchmark measures what users run. The stock gateway gets the same.
-	 */
-	static List<String> jvmOptions(Path home) throws IOException {
-		Path file = home.resolve("mesh-gateway/sidecar.jvm.options");
-		List<String> options = new ArrayList<>();
-		for (String line : Files.readAllLines(file)) {
-			String option = line.strip();
-			if (!option.isEmpty() && !option.startsWith("#")) {
-				options.addAll(Arrays.asList(option.split("\\s+")));
-			}
-		}
-		return options;
 	}
 
 	private static void requireTools() {

@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import io.trellis.core.launch.SidecarLaunch;
+
 /**
  * Everything the benchmarks run against, on loopback: an nginx upstream answering 200 with a
  * 1 KiB body; HAProxy and nginx as one and two proxy hops; the Trellis control plane and
@@ -34,7 +36,11 @@ final class Lab implements AutoCloseable {
 
 	final Path logs;
 
+	/** JVM options of the control plane and the stock gateway: the sidecar's, plus --jvm-option. */
 	final List<String> jvmOptions;
+
+	/** Options given with --jvm-option, added to every JVM's. */
+	final List<String> extraOptions;
 
 	private final List<Proc> processes = new ArrayList<>();
 
@@ -62,11 +68,14 @@ final class Lab implements AutoCloseable {
 
 	Proc stock;
 
-	Lab(Path home, Path work, List<String> jvmOptions) {
+	Lab(Path home, Path work, List<String> extraOptions) {
 		this.home = home;
 		this.work = work;
 		this.logs = work.resolve("logs");
-		this.jvmOptions = jvmOptions;
+		this.extraOptions = List.copyOf(extraOptions);
+		List<String> options = new ArrayList<>(SidecarLaunch.jvmOptions(home));
+		options.addAll(extraOptions);
+		this.jvmOptions = List.copyOf(options);
 	}
 
 	Path sidecarJar() {
@@ -163,11 +172,30 @@ final class Lab implements AutoCloseable {
 
 	/** A sidecar whose admin port is {@code base}, outbound base+1 and inbound base+6. */
 	Proc sidecar(String name, String service, int appPort, int base, String readinessPath) {
-		return java(name, PROXY_CPU, sidecarJar(), List.of("--mesh.proxy.service=" + service,
+		return sidecar(name, service, appPort, base, readinessPath, true);
+	}
+
+	/**
+	 * A sidecar launched as {@code ./mesh sidecar} does ({@link SidecarLaunch}), or, when
+	 * {@code prepared} is false, from its executable jar without a class archive.
+	 */
+	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared) {
+		if (!Files.isRegularFile(sidecarJar())) {
+			throw new IllegalStateException(sidecarJar() + " is missing: run ./mesh bench, which builds it");
+		}
+		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+		List<String> command = new ArrayList<>(prepared ? SidecarLaunch.command(this.home, java, sidecarJar(), this.extraOptions)
+				: List.of(java.toString()));
+		if (!prepared) {
+			command.addAll(this.jvmOptions);
+			command.addAll(List.of("-jar", sidecarJar().toString()));
+		}
+		command.addAll(List.of("--mesh.proxy.service=" + service,
 				"--mesh.proxy.app.port=" + appPort, "--mesh.proxy.app.readiness-path=" + readinessPath,
 				"--mesh.proxy.admin.port=" + base, "--mesh.proxy.outbound.port=" + (base + 1),
 				"--mesh.proxy.inbound.port=" + (base + 6), "--mesh.proxy.control-plane.uri=http://127.0.0.1:19888",
 				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
+		return keep(Proc.start(name, PROXY_CPU, command, this.logs));
 	}
 
 	void startStock() {

@@ -21,6 +21,7 @@ import java.util.function.BooleanSupplier;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import io.trellis.core.launch.SidecarLaunch;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,8 +36,8 @@ public class DemoCommand implements Callable<Integer> {
 
 	/**
 	 * JVM options of the demo's applications and control plane: small and quick to start, so
-	 * eleven JVMs are comfortable on two cores. Sidecars get the sidecar's own options
-	 * ({@code mesh-gateway/sidecar.jvm.options}), as everywhere they are launched.
+	 * eleven JVMs are comfortable on two cores. Sidecars are launched as everywhere else, by
+	 * {@link SidecarLaunch}, with the sidecar's own options and class archive.
 	 */
 	static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
 			"-Xms16m", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=160m",
@@ -114,15 +115,16 @@ public class DemoCommand implements Callable<Integer> {
 		if (!await("control plane", Duration.ofMinutes(3), supervisor, () -> ok(controlPlane + "/actuator/health"))) {
 			return 1;
 		}
-		List<String> sidecarOptions = sidecarJvmOptions(home);
 		for (Topology.Instance instance : topology.instances()) {
-			supervisor.start("sidecar-" + instance.name(), java(sidecarOptions, sidecarJar, List.of(
+			List<String> sidecar = new ArrayList<>(SidecarLaunch.command(home, javaExecutable(), sidecarJar, List.of()));
+			sidecar.addAll(List.of(
 					"--mesh.proxy.service=" + instance.service(), "--mesh.proxy.labels.version=" + instance.version(),
 					"--mesh.proxy.app.port=" + instance.appPort(),
 					"--mesh.proxy.outbound.port=" + instance.outboundPort(),
 					"--mesh.proxy.inbound.port=" + instance.inboundPort(),
 					"--mesh.proxy.admin.port=" + instance.adminPort(), "--mesh.proxy.control-plane.uri=" + controlPlane,
-					"--mesh.proxy.state-file=" + work.resolve("state/" + instance.name() + ".json"))));
+					"--mesh.proxy.state-file=" + work.resolve("state/" + instance.name() + ".json")));
+			supervisor.start("sidecar-" + instance.name(), sidecar);
 			List<String> appArgs = new ArrayList<>(List.of("--server.port=" + instance.appPort(),
 					"--mesh.sidecar.outbound-port=" + instance.outboundPort(),
 					"--mesh.sidecar.admin-port=" + instance.adminPort()));
@@ -290,21 +292,13 @@ public class DemoCommand implements Callable<Integer> {
 		return home.resolve("samples/" + module + "/target/" + instance.artifact() + "-" + VERSION + "-exec.jar");
 	}
 
-	/** The sidecar's JVM options, one or more per line, {@code #} for comments. */
-	static List<String> sidecarJvmOptions(Path home) throws IOException {
-		List<String> options = new ArrayList<>();
-		for (String line : Files.readAllLines(home.resolve("mesh-gateway/sidecar.jvm.options"))) {
-			String option = line.strip();
-			if (!option.isEmpty() && !option.startsWith("#")) {
-				options.addAll(List.of(option.split("\\s+")));
-			}
-		}
-		return options;
+	private static Path javaExecutable() {
+		return Path.of(System.getProperty("java.home"), "bin", "java");
 	}
 
 	private static List<String> java(List<String> options, Path jar, List<String> args) {
 		List<String> command = new ArrayList<>();
-		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+		command.add(javaExecutable().toString());
 		command.addAll(options);
 		command.add("-jar");
 		command.add(jar.toString());
