@@ -10,10 +10,14 @@ import java.util.List;
 import java.util.Map;
 
 import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.trellis.core.policy.PolicySource;
 import io.trellis.core.registry.Endpoint;
 import io.trellis.gateway.controlplane.StateStore;
+import io.trellis.gateway.route.GrpcRequestHeadersFilter;
+import io.trellis.gateway.route.HopByHopHeadersFilter;
 import io.trellis.gateway.server.InboundServer;
 import io.trellis.gateway.test.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
@@ -183,6 +187,57 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void hopByHopHeadersStopAtTheSidecarBothWays() {
+		HttpHeaders received = new DefaultHttpHeaders();
+		String body = HttpClient.create()
+			.headers((h) -> h.set("Host", "orders")
+				.set("Connection", "keep-alive, x-hop")
+				.set("x-hop", "secret")
+				.set("Keep-Alive", "timeout=5")
+				.set("Proxy-Authorization", "Basic eA==")
+				.set("x-kept", "yes")
+				.set("x-echo-hop", "true"))
+			.get()
+			.uri("http://127.0.0.1:" + this.outbound + "/")
+			.responseSingle((response, content) -> {
+				received.set(response.responseHeaders());
+				return content.asString();
+			})
+			.block(Duration.ofSeconds(15));
+		JsonNode upstream = JSON.readTree(body).get("headers");
+		assertThat(upstream.has("x-kept")).isTrue();
+		assertThat(upstream.has("x-hop")).as("listed in Connection").isFalse();
+		assertThat(upstream.has("keep-alive")).isFalse();
+		assertThat(upstream.has("proxy-authorization")).isFalse();
+		assertThat(received.get("x-resp-kept")).isEqualTo("yes");
+		assertThat(received.contains("x-resp-hop")).as("listed in the upstream's Connection").isFalse();
+	}
+
+	@Test
+	void gatewaysCopyingHeaderFiltersAreReplacedByTheSidecars() {
+		assertThat(this.sidecar.getBean("removeHopByHopHeadersFilter")).isInstanceOf(HopByHopHeadersFilter.class);
+		assertThat(this.sidecar.getBean("gRPCRequestHeadersFilter")).isInstanceOf(GrpcRequestHeadersFilter.class);
+	}
+
+	@Test
+	void requestWithoutHopByHopHeadersReachesUpstreamWithAllItsHeaders() {
+		JsonNode upstream = call(this.outbound, "/", Map.of("Host", "orders", "x-one", "1", "x-two", "2")).json()
+			.get("headers");
+		assertThat(upstream.get("x-one").asString()).isEqualTo("1");
+		assertThat(upstream.get("x-two").asString()).isEqualTo("2");
+		assertThat(upstream.get("x-trellis-source").asString()).isEqualTo("frontend");
+	}
+
+	@Test
+	void grpcRequestCarriesTeTrailersUpstreamAndOthersDoNot() {
+		JsonNode grpc = call(this.outbound, "/", Map.of("Host", "orders", "Content-Type", "application/grpc")).json()
+			.get("headers");
+		assertThat(grpc.get("te").asString()).isEqualTo("trailers");
+		JsonNode plain = call(this.outbound, "/", Map.of("Host", "orders", "TE", "gzip")).json().get("headers");
+		assertThat(plain.has("te")).isFalse();
+	}
+
+	@Test
 	void inboundWithItsAppDownIsAppUnavailable() {
 		DisposableServer stopped = this.app;
 		stopped.disposeNow();
@@ -226,6 +281,9 @@ class SidecarIntegrationTests {
 			Map<String, String> headers = new LinkedHashMap<>();
 			request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
 			echo.put("headers", headers);
+			if (request.requestHeaders().contains("x-echo-hop")) {
+				response.header("x-resp-kept", "yes").header("x-resp-hop", "1").header("Connection", "x-resp-hop");
+			}
 			return response.header("content-type", "application/json")
 				.sendString(Mono.delay(delay).then(Mono.fromCallable(() -> JSON.writeValueAsString(echo))))
 				.then();

@@ -16,6 +16,7 @@ import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
+import io.trellis.gateway.route.GatewayHeaderFilters;
 import io.trellis.gateway.route.MeshHeadersFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.route.MeshRouteTable;
@@ -96,6 +97,11 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	MeshLoadBalancerFilter meshLoadBalancerFilter(MeshLoadBalancers balancers) {
 		return new MeshLoadBalancerFilter(balancers);
+	}
+
+	@Bean
+	static GatewayHeaderFilters gatewayHeaderFilters() {
+		return new GatewayHeaderFilters();
 	}
 
 	@Bean

@@ -17,6 +17,10 @@ import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.core.Ordered;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.util.CollectionUtils;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR;
@@ -37,6 +41,9 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 	/** Where the gateway's own load-balancer filter runs. */
 	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER;
 
+	private static final MultiValueMap<String, String> NO_COOKIES = CollectionUtils
+		.unmodifiableMultiValueMap(new LinkedMultiValueMap<>(0));
+
 	private final MeshLoadBalancers balancers;
 
 	public MeshLoadBalancerFilter(MeshLoadBalancers balancers) {
@@ -56,8 +63,11 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 		}
 		addOriginalRequestUrl(exchange, url);
 		String service = url.getHost();
-		DefaultRequest<RequestDataContext> request = new DefaultRequest<>(
-				new RequestDataContext(new RequestData(exchange.getRequest(), exchange.getAttributes())));
+		// Balancers get the request's method, URI, headers and attributes; its cookies are not
+		// parsed for them (no Trellis balancer reads cookies).
+		ServerHttpRequest original = exchange.getRequest();
+		DefaultRequest<RequestDataContext> request = new DefaultRequest<>(new RequestDataContext(new RequestData(
+				original.getMethod(), original.getURI(), original.getHeaders(), NO_COOKIES, exchange.getAttributes())));
 		return this.balancers.get(service)
 			.choose(request)
 			.switchIfEmpty(Mono.error(() -> noEndpoints(exchange, service)))

@@ -18,7 +18,14 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 
-	/** Runs after the gateway's hop-by-hop filter, which hands on a fresh copy of the headers. */
+	/**
+	 * Runs after the hop-by-hop filter ({@link HopByHopHeadersFilter}), which hands on either a
+	 * copy of the request's headers or, when it had nothing to remove, the request's own
+	 * read-only headers. Those this filter edits through a writable view
+	 * ({@code new HttpHeaders(input)} unwraps them) instead of copying them: the exchange needs
+	 * neither the destination header nor the app's proxy headers after routing, and the edits
+	 * are idempotent, so the filter can run again for a second try of the same request.
+	 */
 	public static final int ORDER = Ordered.LOWEST_PRECEDENCE;
 
 	private final LocalInstance local;
