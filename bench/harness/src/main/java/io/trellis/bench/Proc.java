@@ -123,10 +123,14 @@ final class Proc implements AutoCloseable {
 		}
 	}
 
-	/** Stops the process and its descendants: SIGTERM, then SIGKILL after 15 s. */
+	/**
+	 * Stops the process and its descendants: SIGTERM, then SIGKILL after 15 s. The process goes
+	 * first, so that a supervisor (nginx's master) cannot replace a worker stopped before it.
+	 */
 	void stop() {
-		List<ProcessHandle> all = new ArrayList<>(this.process.descendants().toList());
+		List<ProcessHandle> all = new ArrayList<>();
 		all.add(this.process.toHandle());
+		all.addAll(this.process.descendants().toList());
 		all.forEach(ProcessHandle::destroy);
 		for (ProcessHandle handle : all) {
 			try {
@@ -139,9 +143,11 @@ final class Proc implements AutoCloseable {
 		forget();
 	}
 
+	/** Kills the process, then the descendants it had, so that none is replaced. */
 	void kill() {
-		this.process.descendants().forEach(ProcessHandle::destroyForcibly);
+		List<ProcessHandle> descendants = this.process.descendants().toList();
 		this.process.destroyForcibly();
+		descendants.forEach(ProcessHandle::destroyForcibly);
 		forget();
 	}
 
