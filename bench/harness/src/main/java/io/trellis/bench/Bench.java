@@ -42,7 +42,7 @@ public class Bench implements Callable<Integer> {
 	@Option(names = "--jit-warmup", description = "Seconds of load on each JVM proxy before measuring (default 60).")
 	Integer jitWarmup;
 
-	@Option(names = "--jvm-option", description = "A JVM option added to those of the sidecars, control plane and "
+	@Option(names = "--jvm-option", description = "A JVM option added to those of the sidecars and the "
 			+ "stock gateway (repeatable), e.g. --jvm-option=-XX:TieredStopAtLevel=1.")
 	List<String> jvmOptions = new ArrayList<>();
 
@@ -84,13 +84,19 @@ public class Bench implements Callable<Integer> {
 		report.header("Trellis benchmark" + (this.smoke ? " (smoke: numbers are not meaningful)" : ""));
 		Path work = home.resolve("bench/work");
 		deleteTree(work);
+		Path output = (this.output != null) ? this.output
+				: home.resolve("bench/results/"
+						+ LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm")) + "-"
+						+ (this.smoke ? "smoke" : "full") + ".md");
+		List<String> failed = new ArrayList<>();
 		long started = System.nanoTime();
 		try (Lab lab = new Lab(home, work, this.jvmOptions)) {
 			report.paragraph("Sidecars start as `./mesh sidecar` starts them: "
 					+ (SidecarLaunch.prepared(home) ? "extracted, with the class archive made by `./mesh` and the options "
 							+ "of `" + SidecarLaunch.ARGUMENT_FILE + "`" : "from the executable jar (not prepared by `./mesh`)")
 					+ (this.jvmOptions.isEmpty() ? "" : ", plus `" + String.join(" ", this.jvmOptions) + "`")
-					+ ". Control plane and stock gateway: `" + String.join(" ", lab.jvmOptions) + "`.");
+					+ ". Stock gateway: `" + String.join(" ", lab.jvmOptions) + "`. Control plane: `"
+					+ String.join(" ", Lab.CONTROL_PLANE_OPTIONS) + "`.");
 			log("Starting the upstream, HAProxy and nginx");
 			lab.startBaselines();
 			log("Starting the control plane and two sidecars");
@@ -102,42 +108,49 @@ public class Bench implements Callable<Integer> {
 			log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds() + " s each)");
 			scenarios.warmUp();
 			scenarios.noteIdleRss("after warm-up, idle");
-			if (selected.contains("S1")) {
-				log("S1 added latency");
-				scenarios.s1();
+			List<Scenario> all = List.of(new Scenario("S1", "S1 added latency", scenarios::s1),
+					new Scenario("S2", "S2 throughput", scenarios::s2), new Scenario("S3", "S3 CPU per request", scenarios::s3),
+					new Scenario("S4", "S4 memory", scenarios::s4), new Scenario("S5", "S5 startup", scenarios::s5),
+					new Scenario("S6", "S6 policy propagation", scenarios::s6));
+			for (Scenario scenario : all) {
+				if (!selected.contains(scenario.id())) {
+					continue;
+				}
+				log(scenario.title());
+				try {
+					scenario.body().run();
+				}
+				catch (Exception ex) {
+					// The other scenarios' figures stay worth having; the run still fails.
+					failed.add(scenario.id());
+					System.err.println(scenario.id() + " failed:");
+					ex.printStackTrace();
+					report.paragraph("**" + scenario.id() + " failed**: " + ex.getMessage() + " (see `bench/work/logs/`).");
+				}
+				report.write(output);
 			}
-			if (selected.contains("S2")) {
-				log("S2 throughput");
-				scenarios.s2();
-			}
-			if (selected.contains("S3")) {
-				log("S3 CPU per request");
-				scenarios.s3();
-			}
-			if (selected.contains("S4")) {
-				log("S4 memory");
-				scenarios.s4();
-			}
-			if (selected.contains("S5")) {
-				log("S5 startup");
-				scenarios.s5();
-			}
-			if (selected.contains("S6")) {
-				log("S6 policy propagation");
-				scenarios.s6();
-			}
+		}
+		if (!failed.isEmpty()) {
+			report.paragraph("Failed: " + String.join(", ", failed) + ".");
 		}
 		report.paragraph("Total time: " + Duration.ofNanos(System.nanoTime() - started).toSeconds() + " s. Logs of "
 				+ "every process: `bench/work/logs/`.");
-		Path output = (this.output != null) ? this.output
-				: home.resolve("bench/results/"
-						+ LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmm")) + "-"
-						+ (this.smoke ? "smoke" : "full") + ".md");
 		report.write(output);
 		System.out.println();
 		System.out.println(report.text());
 		System.out.println("Report written to " + output);
-		return 0;
+		return failed.isEmpty() ? 0 : 1;
+	}
+
+	/** A scenario: the report is written after each, so a failure later keeps the figures so far. */
+	private record Scenario(String id, String title, Body body) {
+	}
+
+	@FunctionalInterface
+	private interface Body {
+
+		void run() throws Exception;
+
 	}
 
 	private static void requireTools() {

@@ -30,6 +30,14 @@ final class Lab implements AutoCloseable {
 
 	static final String BODY = "x".repeat(1024);
 
+	/**
+	 * The control plane's JVM options: its own, not the sidecar's. Answering 1000 sidecars
+	 * that fetch a new policy at once needs more than the sidecar's 96 MiB of heap (measured:
+	 * it ran out of memory with them).
+	 */
+	static final List<String> CONTROL_PLANE_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx512m",
+			"-XX:+ExitOnOutOfMemoryError");
+
 	final Path home;
 
 	final Path work;
@@ -156,7 +164,7 @@ final class Lab implements AutoCloseable {
 	void startTrellis() {
 		Path policy = this.work.resolve("policy");
 		write(policy.resolve("application.yml"), "mesh.policy.timeout: 10s\n");
-		this.controlPlane = java("control-plane", PROXY_CPU, this.controlPlaneJar(), List.of("--server.port=19888",
+		this.controlPlane = java("control-plane", PROXY_CPU, this.controlPlaneJar(), CONTROL_PLANE_OPTIONS, List.of("--server.port=19888",
 				"--spring.cloud.config.server.native.search-locations=file:" + policy.toAbsolutePath() + "/",
 				"--mesh.control-plane.registry.warmup=0s"));
 		Http.awaitOk("control plane", "http://127.0.0.1:19888/actuator/health", null, Duration.ofMinutes(2),
@@ -234,13 +242,18 @@ final class Lab implements AutoCloseable {
 				"{\"host\":\"127.0.0.1\",\"port\":" + UPSTREAM + ",\"labels\":{}}");
 	}
 
+	/** A JVM with the sidecar's options (the stock gateway). */
 	Proc java(String name, int cpu, Path jar, List<String> args) {
+		return java(name, cpu, jar, this.jvmOptions, args);
+	}
+
+	Proc java(String name, int cpu, Path jar, List<String> options, List<String> args) {
 		if (!Files.isRegularFile(jar)) {
 			throw new IllegalStateException(jar + " is missing: run ./mesh bench, which builds it");
 		}
 		List<String> command = new ArrayList<>();
 		command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-		command.addAll(this.jvmOptions);
+		command.addAll(options);
 		command.add("-jar");
 		command.add(jar.toString());
 		command.addAll(args);
