@@ -69,13 +69,32 @@ class DemoIT {
 			assertThat(appMesh.get("servicesCalled").toString()).contains("catalog", "orders");
 			assertThat(appMesh.get("policyVersion").isNull()).isFalse();
 
+			String frontendSidecar = "http://127.0.0.1:" + (15000 + OFFSET) + "/actuator/mesh";
+			String before = ordersVersion(frontendSidecar);
+			assertThat(before).isNotEmpty();
 			PolicyFiles.write(policy, "orders", """
 					mesh.policy:
 					  subsets: { v1: { version: v1 }, v2: { version: v2 } }
 					  routes:
 					    - to: [ { subset: v1, weight: 0 }, { subset: v2, weight: 100 } ]
 					""");
-			await("traffic moves to v2").atMost(Duration.ofSeconds(5)).until(() -> onlyVersion(home1, "v2"));
+			// The frontend's sidecar applies the new weights within seconds; then every request
+			// goes to v2. (Waiting on the sidecar rather than on ten calls per check keeps the
+			// limit about propagation: right after start, the JIT-cold demo answers slowly.)
+			long edited = System.nanoTime();
+			try {
+				await("the frontend's sidecar applies the edit").atMost(Duration.ofSeconds(5))
+					.pollInterval(Duration.ofMillis(100))
+					.until(() -> !ordersVersion(frontendSidecar).equals(before));
+			}
+			catch (org.awaitility.core.ConditionTimeoutException ex) {
+				throw new AssertionError("the frontend's sidecar did not apply the policy edit within 5 s; control plane: "
+						+ fetch("http://127.0.0.1:" + (8888 + OFFSET) + "/mesh/v1/status") + "\nfrontend sidecar: "
+						+ fetch(frontendSidecar) + "\ndemo output:\n" + Files.readString(output), ex);
+			}
+			System.out.printf("DemoIT: the frontend's sidecar applied the policy edit %d ms after it%n",
+					TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - edited));
+			assertThat(onlyVersion(home1, "v2")).as("after the edit every request goes to orders v2").isTrue();
 			await("the demo's own traffic report shows it").atMost(Duration.ofSeconds(20))
 				.until(() -> Files.readString(output).contains("orders v2 100%"));
 
@@ -91,6 +110,19 @@ class DemoIT {
 			started.forEach(ProcessHandle::destroyForcibly);
 			demo.destroyForcibly();
 		}
+	}
+
+	private static String fetch(String url) {
+		try {
+			return HttpCall.get(url).body();
+		}
+		catch (RuntimeException ex) {
+			return "(" + url + ": " + ex + ")";
+		}
+	}
+
+	private static String ordersVersion(String sidecarMesh) {
+		return HttpCall.get(sidecarMesh).json().path("policies").path("orders").path("version").asString("");
 	}
 
 	private static boolean onlyVersion(String url, String version) {
