@@ -36,8 +36,11 @@ public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultVa
 	 * @param pollInterval How often the policy repository is checked for changed files; for
 	 * git, how often the clone is checked, while fetches from the remote follow
 	 * spring.cloud.config.server.git.refresh-rate.
+	 * @param watchFiles Whether a policy directory is also watched for file system events
+	 * (inotify on Linux), so an edit is picked up at once instead of at the next poll.
+	 * Polling goes on either way, for file systems that send no events.
 	 */
-	public record Policy(@DefaultValue("500ms") Duration pollInterval) {
+	public record Policy(@DefaultValue("500ms") Duration pollInterval, @DefaultValue("true") boolean watchFiles) {
 	}
 
 	/**

@@ -105,9 +105,12 @@ public class Bench implements Callable<Integer> {
 			lab.startStock();
 			Scenarios scenarios = new Scenarios(lab, settings, report);
 			scenarios.noteIdleRss("after start, idle");
-			log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds() + " s each)");
-			scenarios.warmUp();
-			scenarios.noteIdleRss("after warm-up, idle");
+			if (selected.stream().anyMatch(List.of("S1", "S2", "S3", "S4")::contains)) {
+				// S5 starts its own processes and S6 warms the control plane itself.
+				log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds() + " s each)");
+				scenarios.warmUp();
+				scenarios.noteIdleRss("after warm-up, idle");
+			}
 			List<Scenario> all = List.of(new Scenario("S1", "S1 added latency", scenarios::s1),
 					new Scenario("S2", "S2 throughput", scenarios::s2), new Scenario("S3", "S3 CPU per request", scenarios::s3),
 					new Scenario("S4", "S4 memory", scenarios::s4), new Scenario("S5", "S5 startup", scenarios::s5),

@@ -35,7 +35,7 @@ final class Lab implements AutoCloseable {
 	 * that fetch a new policy at once needs more than the sidecar's 96 MiB of heap (measured:
 	 * it ran out of memory with them).
 	 */
-	static final List<String> CONTROL_PLANE_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms64m", "-Xmx512m",
+	static final List<String> CONTROL_PLANE_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms512m", "-Xmx512m",
 			"-XX:+ExitOnOutOfMemoryError");
 
 	final Path home;

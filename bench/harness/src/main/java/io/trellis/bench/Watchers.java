@@ -1,54 +1,50 @@
 package io.trellis.bench;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
+import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.JsonNode;
 
 /**
  * Simulated sidecars for the propagation scenario: each follows one service through the
  * control plane's watch long-poll exactly as a sidecar does, fetching the policy through the
- * Environment API when the version changes, and notes when it has applied a version.
+ * Environment API when the version changes, and notes when it has applied a version. They
+ * use the client the sidecars use (Reactor Netty), all on one event loop, so simulating a
+ * thousand of them costs the benchmark machine little next to the control plane.
  */
 final class Watchers implements AutoCloseable {
-
-	private final String controlPlane;
 
 	private final String service;
 
 	private final HttpClient client;
 
+	private final ConnectionProvider connections;
+
+	private final LoopResources loops;
+
 	private final List<Watcher> watchers = new ArrayList<>();
 
 	private volatile boolean running = true;
 
-	private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor((task) -> {
-		Thread thread = new Thread(task, "bench-watcher-retry");
-		thread.setDaemon(true);
-		return thread;
-	});
-
 	Watchers(String controlPlane, String service, int count) {
-		this.controlPlane = controlPlane;
 		this.service = service;
-		this.client = HttpClient.newBuilder()
-			.version(HttpClient.Version.HTTP_1_1)
-			.connectTimeout(Duration.ofSeconds(5))
-			.executor(Executors.newFixedThreadPool(4, (task) -> {
-				Thread thread = new Thread(task, "bench-watchers");
-				thread.setDaemon(true);
-				return thread;
-			}))
+		// A held watch and a fetch may be open at once for each watcher.
+		this.connections = ConnectionProvider.builder("bench-watchers")
+			.maxConnections(2 * count + 8)
+			.pendingAcquireMaxCount(-1)
 			.build();
+		this.loops = LoopResources.create("bench-watchers", 1, true);
+		this.client = HttpClient.create(this.connections)
+			.runOn(this.loops)
+			.baseUrl(controlPlane)
+			.responseTimeout(Duration.ofSeconds(40));
 		for (int i = 0; i < count; i++) {
 			Watcher watcher = new Watcher("watcher-" + i);
 			this.watchers.add(watcher);
@@ -70,9 +66,18 @@ final class Watchers implements AutoCloseable {
 
 	/** For each watcher, the time (System.nanoTime) it applied {@code version}. */
 	List<Long> appliedAt(String version) {
+		return times(version, true);
+	}
+
+	/** For each watcher, the time (System.nanoTime) its watch told it of {@code version}. */
+	List<Long> notifiedAt(String version) {
+		return times(version, false);
+	}
+
+	private List<Long> times(String version, boolean applied) {
 		List<Long> times = new ArrayList<>();
 		for (Watcher watcher : this.watchers) {
-			Long at = watcher.appliedAt.get(version);
+			Long at = (applied ? watcher.appliedAt : watcher.notifiedAt).get(version);
 			if (at != null) {
 				times.add(at);
 			}
@@ -83,8 +88,8 @@ final class Watchers implements AutoCloseable {
 	@Override
 	public void close() {
 		this.running = false;
-		this.retries.shutdownNow();
-
+		this.connections.disposeLater().block(Duration.ofSeconds(10));
+		this.loops.disposeLater().block(Duration.ofSeconds(10));
 	}
 
 	private final class Watcher {
@@ -97,6 +102,8 @@ final class Watchers implements AutoCloseable {
 
 		final ConcurrentHashMap<String, Long> appliedAt = new ConcurrentHashMap<>();
 
+		final ConcurrentHashMap<String, Long> notifiedAt = new ConcurrentHashMap<>();
+
 		Watcher(String id) {
 			this.id = id;
 		}
@@ -108,36 +115,33 @@ final class Watchers implements AutoCloseable {
 			String body = "{\"sidecar\":\"" + this.id + "\",\"waitMillis\":30000,\"services\":{\"" + Watchers.this.service
 					+ "\":{\"policy\":" + ((this.applied != null) ? "\"" + this.applied + "\"" : "null")
 					+ ",\"endpoints\":" + this.endpoints + "}}}";
-			HttpRequest request = HttpRequest.newBuilder(URI.create(Watchers.this.controlPlane + "/mesh/v1/watch"))
-				.timeout(Duration.ofSeconds(40))
-				.header("content-type", "application/json")
-				.POST(HttpRequest.BodyPublishers.ofString(body))
-				.build();
-			Watchers.this.client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-				.thenCompose((response) -> {
-					JsonNode state = Http.JSON.readTree(response.body()).path("services").path(Watchers.this.service);
+			Watchers.this.client.headers((headers) -> headers.set("content-type", "application/json"))
+				.post()
+				.uri("/mesh/v1/watch")
+				.send(ByteBufFlux.fromString(Mono.just(body)))
+				.responseSingle((response, content) -> content.asString())
+				.flatMap((text) -> {
+					JsonNode state = Http.JSON.readTree(text).path("services").path(Watchers.this.service);
 					this.endpoints = state.path("endpointsVersion").asLong(-1);
 					String version = state.path("policyVersion").asString(null);
 					if (version == null || version.equals(this.applied)) {
-						return java.util.concurrent.CompletableFuture.completedFuture(null);
+						return Mono.empty();
 					}
-					HttpRequest fetch = HttpRequest.newBuilder(URI.create(Watchers.this.controlPlane + "/config/"
-							+ Watchers.this.service + "/default")).timeout(Duration.ofSeconds(10)).build();
-					return Watchers.this.client.sendAsync(fetch, HttpResponse.BodyHandlers.ofString())
-						.thenAccept((env) -> {
-							String fetched = Http.JSON.readTree(env.body()).path("version").asString(null);
+					this.notifiedAt.putIfAbsent(version, System.nanoTime());
+					return Watchers.this.client.get()
+						.uri("/config/" + Watchers.this.service + "/default")
+						.responseSingle((response, content) -> content.asString())
+						.doOnNext((environment) -> {
+							String fetched = Http.JSON.readTree(environment).path("version").asString(null);
 							this.appliedAt.putIfAbsent(fetched, System.nanoTime());
 							this.applied = fetched;
 						});
 				})
-				.whenComplete((ok, failure) -> {
-					if (failure != null && Watchers.this.running) {
-						Watchers.this.retries.schedule(this::poll, 200, TimeUnit.MILLISECONDS);
+				.subscribe(null, (failure) -> {
+					if (Watchers.this.running) {
+						Mono.delay(Duration.ofMillis(200)).subscribe((tick) -> poll());
 					}
-					else {
-						poll();
-					}
-				});
+				}, this::poll);
 		}
 
 	}

@@ -88,7 +88,7 @@ public final class ControlPlaneAutoConfiguration {
 	ControlPlaneScheduler controlPlaneScheduler(PolicyStore store, ServiceRegistry registry, WatchHub watchHub,
 			ControlPlaneProperties properties) {
 		return new ControlPlaneScheduler(store, registry, watchHub, properties.policy().pollInterval(),
-				properties.registry().sweepInterval());
+				properties.policy().watchFiles(), properties.registry().sweepInterval());
 	}
 
 	@Bean

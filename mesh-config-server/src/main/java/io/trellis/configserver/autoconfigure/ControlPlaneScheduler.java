@@ -16,13 +16,17 @@ import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.context.SmartLifecycle;
 
 /**
- * Runs the control plane's periodic work on one daemon thread: scanning the policy repository
- * for changes and expiring silent instances. The first scan runs during startup, so invalid
+ * Runs the control plane's periodic work on daemon threads: scanning the policy repository
+ * for changes (at once on a file system event in a policy directory, else every poll
+ * interval) and expiring silent instances. The first scan runs during startup, so invalid
  * policy is reported before the server takes traffic.
  */
 class ControlPlaneScheduler implements SmartLifecycle, SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(ControlPlaneScheduler.class);
+
+	/** How long file system events must stop before the scan they trigger. */
+	private static final Duration QUIET_PERIOD = Duration.ofMillis(20);
 
 	private final PolicyStore policies;
 
@@ -32,18 +36,23 @@ class ControlPlaneScheduler implements SmartLifecycle, SmartInitializingSingleto
 
 	private final Duration pollInterval;
 
+	private final boolean watchFiles;
+
 	private final Duration sweepInterval;
+
+	private volatile PolicyDirectoryWatcher directoryWatcher;
 
 	private volatile ScheduledExecutorService scans;
 
 	private volatile ScheduledExecutorService sweeps;
 
 	ControlPlaneScheduler(PolicyStore policies, ServiceRegistry registry, WatchHub watchHub, Duration pollInterval,
-			Duration sweepInterval) {
+			boolean watchFiles, Duration sweepInterval) {
 		this.policies = policies;
 		this.registry = registry;
 		this.watchHub = watchHub;
 		this.pollInterval = pollInterval;
+		this.watchFiles = watchFiles;
 		this.sweepInterval = sweepInterval;
 	}
 
@@ -69,6 +78,11 @@ class ControlPlaneScheduler implements SmartLifecycle, SmartInitializingSingleto
 		long warmup = Duration.between(Instant.now(), this.watchHub.warmupUntil()).toMillis();
 		sweeps.schedule(guarded("end of warm-up", this.watchHub::endWarmup), Math.max(0, warmup),
 				TimeUnit.MILLISECONDS);
+		if (this.watchFiles) {
+			Runnable scan = guarded("policy scan", this.policies::scan);
+			this.directoryWatcher = PolicyDirectoryWatcher.start(this.policies.directories(), () -> scans.execute(scan),
+					QUIET_PERIOD);
+		}
 		this.scans = scans;
 		this.sweeps = sweeps;
 	}
@@ -81,6 +95,11 @@ class ControlPlaneScheduler implements SmartLifecycle, SmartInitializingSingleto
 	@Override
 	public void stop() {
 		this.watchHub.release();
+		PolicyDirectoryWatcher watcher = this.directoryWatcher;
+		if (watcher != null) {
+			watcher.close();
+			this.directoryWatcher = null;
+		}
 		for (ScheduledExecutorService executor : new ScheduledExecutorService[] { this.scans, this.sweeps }) {
 			if (executor != null) {
 				executor.shutdownNow();

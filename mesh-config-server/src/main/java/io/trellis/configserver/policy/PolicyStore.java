@@ -274,6 +274,7 @@ public class PolicyStore {
 
 	private Entry read(String service, Entry previous) {
 		Instant now = this.clock.instant();
+		long started = System.nanoTime();
 		List<PolicySource> sources;
 		Environment raw;
 		try {
@@ -313,7 +314,8 @@ public class PolicyStore {
 			return previous.checked(now);
 		}
 		if (previous == null || !previous.version().equals(version)) {
-			logger.info("Serving policy " + version + " for " + service + (ownFile ? "" : " (mesh-wide defaults)"));
+			logger.info("Serving policy " + version + " for " + service + (ownFile ? "" : " (mesh-wide defaults)")
+					+ " (read and validated in " + (System.nanoTime() - started) / 1_000_000 + " ms)");
 		}
 		Instant since = (previous != null && previous.version().equals(version)) ? previous.servedSince() : now;
 		return new Entry(service, version, served(service, version, raw), ownFile, true, false, null, List.of(), since,
@@ -416,6 +418,31 @@ public class PolicyStore {
 		return matcher.find()
 				? new PolicyError(error.file(), error.field(), matcher.group(1) + ":" + matcher.group(2), error.reason())
 				: error;
+	}
+
+	/**
+	 * The local directories policy files are read from, when the backend is a directory (not
+	 * a git clone, whose files change only when the control plane itself fetches): where file
+	 * system events can tell of an edit sooner than the next scan.
+	 */
+	public List<Path> directories() {
+		EnvironmentRepository repository = repository();
+		if (!(repository instanceof SearchPathLocator locator) || repository instanceof JGitEnvironmentRepository) {
+			return List.of();
+		}
+		List<Path> directories = new ArrayList<>();
+		try {
+			for (String location : locator.getLocations(DEFAULTS, "default", null).getLocations()) {
+				Path dir = toPath(location);
+				if (dir != null && Files.isDirectory(dir) && !directories.contains(dir.toAbsolutePath().normalize())) {
+					directories.add(dir.toAbsolutePath().normalize());
+				}
+			}
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Cannot list the policy directories to watch: " + ex.getMessage());
+		}
+		return directories;
 	}
 
 	/**
