@@ -304,23 +304,20 @@ final class Scenarios {
 					throw new IllegalStateException("Not all " + count + " watchers got the first version");
 				}
 				// Discarded changes first, so the control plane's JIT has seen the path.
-				for (int i = 0; i < this.settings.propagationWarmupChanges; i++) {
-					String before = version;
-					Lab.write(file, "mesh.policy.timeout: " + (1000 + change++) + "ms\n");
-					version = awaitServedOtherThan(before);
-					if (!watchers.awaitAll(version, Duration.ofSeconds(30))) {
-						throw new IllegalStateException("Not all " + count + " watchers applied " + version + " in 30 s");
-					}
-				}
-				for (int i = 0; i < this.settings.propagationChanges; i++) {
+				int edits = this.settings.propagationWarmupChanges + this.settings.propagationChanges;
+				for (int i = 0; i < edits; i++) {
 					String before = version;
 					long written = System.nanoTime();
 					Lab.write(file, "mesh.policy.timeout: " + (1000 + change++) + "ms\n");
 					version = awaitServedOtherThan(before);
-					served.add((System.nanoTime() - written) / 1e6);
+					long servedAt = System.nanoTime();
 					if (!watchers.awaitAll(version, Duration.ofSeconds(30))) {
 						throw new IllegalStateException("Not all " + count + " watchers applied " + version + " in 30 s");
 					}
+					if (i < this.settings.propagationWarmupChanges) {
+						continue;
+					}
+					served.add((servedAt - written) / 1e6);
 					for (long at : watchers.notifiedAt(version)) {
 						notified.recordValue(Math.max(0, (at - written) / 1000));
 					}
