@@ -41,6 +41,12 @@ public final class ControlPlaneClient {
 		return send(request(path).POST(BodyPublishers.ofString(body)).header("Content-Type", "application/json").build());
 	}
 
+	public Response postForm(String path, String body) {
+		return send(request(path).POST(BodyPublishers.ofString(body))
+			.header("Content-Type", "application/x-www-form-urlencoded")
+			.build());
+	}
+
 	public Response delete(String path) {
 		return send(request(path).DELETE().build());
 	}

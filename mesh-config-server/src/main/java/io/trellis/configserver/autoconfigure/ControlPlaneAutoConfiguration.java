@@ -5,7 +5,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import io.trellis.configserver.ControlPlaneProperties;
+import io.micrometer.observation.ObservationPredicate;
 import io.trellis.configserver.policy.PolicyController;
+import io.trellis.configserver.policy.PolicyFetchFilter;
 import io.trellis.configserver.policy.PolicyStore;
 import io.trellis.configserver.policy.ValidatedEnvironmentRepository;
 import io.trellis.configserver.registry.RegistryController;
@@ -14,17 +16,27 @@ import io.trellis.configserver.status.StatusController;
 import io.trellis.configserver.status.SyncStatusRegistry;
 import io.trellis.configserver.watch.WatchController;
 import io.trellis.configserver.watch.WatchHub;
+import io.trellis.configserver.watch.WatchServlet;
 import io.trellis.configserver.web.ApiExceptionHandler;
 
+import jakarta.servlet.http.HttpServletRequest;
+import tools.jackson.databind.json.JsonMapper;
+
 import org.springframework.beans.factory.ListableBeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.boot.web.servlet.ServletRegistrationBean;
 import org.springframework.cloud.config.server.config.ConfigServerAutoConfiguration;
+import org.springframework.cloud.config.server.config.ConfigServerProperties;
 import org.springframework.cloud.config.server.environment.EnvironmentRepository;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;
+import org.springframework.core.Ordered;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
 
 /**
  * The control plane's beans on top of Config Server: the validating policy store (which
@@ -97,8 +109,19 @@ public final class ControlPlaneAutoConfiguration {
 	}
 
 	@Bean
-	WatchController watchController(WatchHub hub, SyncStatusRegistry status) {
-		return new WatchController(hub, status);
+	WatchController watchController(WatchHub hub) {
+		return new WatchController(hub);
+	}
+
+	@Bean
+	ServletRegistrationBean<WatchServlet> watchServlet(WatchHub hub, SyncStatusRegistry status,
+			ObjectProvider<JsonMapper> json) {
+		ServletRegistrationBean<WatchServlet> registration = new ServletRegistrationBean<>(
+				new WatchServlet(hub, status, json.getIfAvailable(JsonMapper::new)), WatchController.WATCH_PATH);
+		registration.setName("meshWatch");
+		registration.setAsyncSupported(true);
+		registration.setLoadOnStartup(1);
+		return registration;
 	}
 
 	@Bean
@@ -109,6 +132,38 @@ public final class ControlPlaneAutoConfiguration {
 	@Bean
 	PolicyController policyController(PolicyStore store) {
 		return new PolicyController(store);
+	}
+
+	/**
+	 * The sidecars' policy fetches answered from JSON written once per version, ahead of every
+	 * other filter (and so of the per-request observation: these are counted by the watch).
+	 */
+	@Bean
+	FilterRegistrationBean<PolicyFetchFilter> policyFetchFilter(PolicyStore store, ObjectProvider<JsonMapper> json,
+			ConfigServerProperties configServer) {
+		String prefix = (configServer.getPrefix() != null) ? configServer.getPrefix() : "";
+		PolicyFetchFilter filter = new PolicyFetchFilter(store, json.getIfAvailable(JsonMapper::new), prefix);
+		FilterRegistrationBean<PolicyFetchFilter> registration = new FilterRegistrationBean<>(filter);
+		registration.setName("meshPolicyFetchFilter");
+		registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
+		registration.addUrlPatterns((prefix.isEmpty() ? "" : PolicyFetchFilter.normalize(prefix)) + "/*");
+		return registration;
+	}
+
+	/**
+	 * Held watches are not timed as HTTP server requests: each lasts up to the watch's wait,
+	 * which would swamp the control plane's latency figures and cost every answer an
+	 * observation when a change answers thousands at once.
+	 */
+	@Bean
+	ObservationPredicate meshWatchesAreNotObserved() {
+		return (name, context) -> !(context instanceof ServerRequestObservationContext server
+				&& isWatch(server.getCarrier()));
+	}
+
+	private static boolean isWatch(HttpServletRequest request) {
+		String uri = request.getRequestURI();
+		return uri != null && uri.endsWith(WatchController.WATCH_PATH);
 	}
 
 	@Bean

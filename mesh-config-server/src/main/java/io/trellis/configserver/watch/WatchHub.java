@@ -7,7 +7,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import io.trellis.configserver.policy.PolicyStore;
 import io.trellis.configserver.registry.ServiceRegistry;
@@ -17,13 +19,15 @@ import io.trellis.core.watch.ServiceState;
 import io.trellis.core.watch.WatchRequest;
 import io.trellis.core.watch.WatchResponse;
 
-import org.springframework.web.context.request.async.DeferredResult;
-
 /**
  * The watch stream as blocking queries: a sidecar says which versions it holds, and the answer
  * comes back as soon as any of them is out of date, or after the wait with nothing changed.
  * Policy and registry changes complete the waiting queries that concern the changed service,
  * so a change reaches every sidecar that cares about it within one round trip.
+ * <p>
+ * The hub knows nothing of HTTP: each {@link Watch} completes a future with its answer, and
+ * whoever holds the request ({@link WatchServlet}) ends the wait with {@link Watch#expire()}
+ * or gives up on it with {@link Watch#cancel()}.
  */
 public class WatchHub {
 
@@ -81,9 +85,7 @@ public class WatchHub {
 	public void endWarmup() {
 		for (Watch watch : this.warming.toArray(new Watch[0])) {
 			this.warming.remove(watch);
-			if (!watch.result.isSetOrExpired()) {
-				watch.result.setResult(current(watch.request));
-			}
+			watch.answer(current(watch.request));
 		}
 	}
 
@@ -101,44 +103,40 @@ public class WatchHub {
 	 * changes or the wait ends.
 	 * @throws IllegalArgumentException naming a bad service name or an over-long list
 	 */
-	public DeferredResult<WatchResponse> watch(WatchRequest request) {
+	public Watch watch(WatchRequest request) {
 		if (request.services().size() > MAX_SERVICES) {
 			throw new IllegalArgumentException("A watch may name at most " + MAX_SERVICES + " services, this one names "
 					+ request.services().size());
 		}
 		request.services().keySet().forEach(ServiceNames::requireValid);
 		long waitMillis = Math.max(0, Math.min(request.waitMillis(), this.maxWait.toMillis()));
-		Watch watch = new Watch(request, new DeferredResult<>(waitMillis));
 		if (isWarmingUp() && holdsEverything(request) && waitMillis > 0) {
 			// Nothing to tell yet that could be trusted: answer at the end of the warm-up, or,
 			// if the wait ends first, with nothing to apply.
-			watch.result.onTimeout(() -> watch.result.setResult(new WatchResponse(Map.of())));
-			watch.result.onCompletion(() -> this.warming.remove(watch));
-			watch.result.onError((ex) -> this.warming.remove(watch));
+			Watch watch = new Watch(request, waitMillis, () -> new WatchResponse(Map.of()));
+			watch.whenDone(() -> this.warming.remove(watch));
 			this.warming.add(watch);
 			if (!isWarmingUp()) {
 				endWarmup();
 			}
-			return watch.result;
+			return watch;
 		}
+		Watch watch = new Watch(request, waitMillis, () -> current(request));
 		WatchResponse now = respondIfChanged(request);
 		if (now != null || waitMillis == 0 || request.services().isEmpty()) {
-			watch.result.setResult((now != null) ? now : current(request));
-			return watch.result;
+			watch.answer((now != null) ? now : current(request));
+			return watch;
 		}
-		watch.result.onTimeout(() -> watch.result.setResult(current(request)));
-		watch.result.onCompletion(() -> unregister(watch));
-		watch.result.onError((ex) -> unregister(watch));
 		for (String service : request.services().keySet()) {
 			this.watchesByService.computeIfAbsent(service, (key) -> ConcurrentHashMap.newKeySet()).add(watch);
 		}
+		watch.whenDone(() -> unregister(watch));
 		// A change between the first look and registering would otherwise go unseen.
 		WatchResponse raced = respondIfChanged(request);
 		if (raced != null) {
-			watch.result.setResult(raced);
-			unregister(watch);
+			watch.answer(raced);
 		}
-		return watch.result;
+		return watch;
 	}
 
 	/**
@@ -148,12 +146,11 @@ public class WatchHub {
 	public void release() {
 		WatchResponse nothing = new WatchResponse(Map.of());
 		for (Watch watch : this.warming.toArray(new Watch[0])) {
-			watch.result.setResult(nothing);
+			watch.answer(nothing);
 		}
 		for (Set<Watch> watches : this.watchesByService.values()) {
 			for (Watch watch : watches.toArray(new Watch[0])) {
-				watch.result.setResult(nothing);
-				unregister(watch);
+				watch.answer(nothing);
 			}
 		}
 	}
@@ -182,10 +179,9 @@ public class WatchHub {
 			return;
 		}
 		for (Watch watch : watches.toArray(new Watch[0])) {
-			if (!watch.result.isSetOrExpired()) {
-				watch.result.setResult(current(watch.request));
+			if (!watch.isDone()) {
+				watch.answer(current(watch.request));
 			}
-			unregister(watch);
 		}
 	}
 
@@ -231,15 +227,64 @@ public class WatchHub {
 		}
 	}
 
-	private static final class Watch {
+	/** One held watch: its answer comes once, from a change, the end of the wait, or a release. */
+	public static final class Watch {
 
-		final WatchRequest request;
+		private final WatchRequest request;
 
-		final DeferredResult<WatchResponse> result;
+		private final long waitMillis;
 
-		Watch(WatchRequest request, DeferredResult<WatchResponse> result) {
+		private final Supplier<WatchResponse> onExpiry;
+
+		private final CompletableFuture<WatchResponse> answer = new CompletableFuture<>();
+
+		Watch(WatchRequest request, long waitMillis, Supplier<WatchResponse> onExpiry) {
 			this.request = request;
-			this.result = result;
+			this.waitMillis = waitMillis;
+			this.onExpiry = onExpiry;
+		}
+
+		/** How long the answer may be held back: the wait asked for, capped at the hub's. */
+		public long waitMillis() {
+			return this.waitMillis;
+		}
+
+		/** Completes with the answer, or is cancelled when the caller gave up. */
+		public CompletableFuture<WatchResponse> answer() {
+			return this.answer;
+		}
+
+		/** Whether the watch has its answer (or was given up). */
+		public boolean isDone() {
+			return this.answer.isDone();
+		}
+
+		/** The answer, once there is one. @throws IllegalStateException before */
+		public WatchResponse response() {
+			if (!this.answer.isDone() || this.answer.isCompletedExceptionally()) {
+				throw new IllegalStateException("The watch has no answer");
+			}
+			return this.answer.join();
+		}
+
+		/** The wait has ended with nothing changed: answers with what there is to tell now. */
+		public void expire() {
+			if (!this.answer.isDone()) {
+				this.answer.complete(this.onExpiry.get());
+			}
+		}
+
+		/** The caller is gone: nobody waits for an answer any more. */
+		public void cancel() {
+			this.answer.cancel(false);
+		}
+
+		private void answer(WatchResponse response) {
+			this.answer.complete(response);
+		}
+
+		private void whenDone(Runnable action) {
+			this.answer.whenComplete((response, failure) -> action.run());
 		}
 
 	}

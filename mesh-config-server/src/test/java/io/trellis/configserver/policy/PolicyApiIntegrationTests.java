@@ -92,9 +92,12 @@ class PolicyApiIntegrationTests {
 		assertThat(sources.path(0).path("source").path("mesh.policy.timeout").asString()).isEqualTo("2s");
 		assertThat(sources.path(0).path("source").path("mesh.policy.routes[0].to[1].weight").asInt()).isEqualTo(10);
 		assertThat(sources.path(1).path("name").asString()).endsWith("application.yml");
-		// Profiles and labels do not select policy.
-		assertThat(this.client.get("/config/orders/prod/some-label").json().path("version").asString())
-			.isEqualTo(version);
+		// Profiles and labels do not select policy; a labelled request goes through Config
+		// Server's controller and gets the same answer the fast path gives the sidecars.
+		JsonNode labelled = this.client.get("/config/orders/prod/some-label").json();
+		assertThat(labelled.path("version").asString()).isEqualTo(version);
+		assertThat(labelled).isEqualTo(environment);
+		assertThat(this.client.get("/config/orders/prod").json()).isEqualTo(environment);
 	}
 
 	@Test

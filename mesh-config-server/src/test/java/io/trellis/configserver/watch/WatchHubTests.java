@@ -17,18 +17,10 @@ import io.trellis.core.watch.ServiceState;
 import io.trellis.core.watch.WatchRequest;
 import io.trellis.core.watch.WatchRequest.Known;
 import io.trellis.core.watch.WatchResponse;
-import jakarta.servlet.AsyncEvent;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import org.springframework.mock.web.MockAsyncContext;
-import org.springframework.mock.web.MockHttpServletRequest;
-import org.springframework.mock.web.MockHttpServletResponse;
-import org.springframework.web.context.request.async.DeferredResult;
-import org.springframework.web.context.request.async.StandardServletAsyncWebRequest;
-import org.springframework.web.context.request.async.WebAsyncManager;
-import org.springframework.web.context.request.async.WebAsyncUtils;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
@@ -83,10 +75,10 @@ class WatchHubTests {
 
 	@Test
 	void answersAtOnceWhenHeldPolicyVersionIsOutOfDate() {
-		DeferredResult<WatchResponse> result = this.hub
+		WatchHub.Watch result = this.hub
 			.watch(request(Map.of("orders", new Known("0123456789ab", endpointsVersion("orders")))));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services().get("orders").policyVersion())
 			.isEqualTo(this.store.version("orders"));
 		assertThat(this.hub.waiting()).isZero();
@@ -94,18 +86,18 @@ class WatchHubTests {
 
 	@Test
 	void answersAtOnceWhenHeldEndpointsVersionIsOutOfDate() {
-		DeferredResult<WatchResponse> result = this.hub
+		WatchHub.Watch result = this.hub
 			.watch(request(Map.of("orders", new Known(this.store.version("orders"), endpointsVersion("orders") - 1))));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services().get("orders")).isEqualTo(this.hub.state("orders"));
 	}
 
 	@Test
 	void answersAtOnceForServiceTheSidecarHoldsNothingOf() {
-		DeferredResult<WatchResponse> result = this.hub.watch(request(Map.of("payments", new Known(null, -1))));
+		WatchHub.Watch result = this.hub.watch(request(Map.of("payments", new Known(null, -1))));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		ServiceState payments = response(result).services().get("payments");
 		assertThat(payments.policyVersion()).isEqualTo(this.store.version("payments"));
 		assertThat(payments.endpointsVersion()).isZero();
@@ -113,20 +105,20 @@ class WatchHubTests {
 
 	@Test
 	void holdsWatchWhileEverythingIsUpToDate() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders", "payments"));
+		WatchHub.Watch result = this.hub.watch(upToDate("orders", "payments"));
 
-		assertThat(result.hasResult()).isFalse();
+		assertThat(result.isDone()).isFalse();
 		assertThat(this.hub.waiting()).isEqualTo(1);
 	}
 
 	@Test
 	void registryChangeOfWatchedServiceCompletesHeldWatch() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders"));
-		assertThat(result.hasResult()).isFalse();
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
+		assertThat(result.isDone()).isFalse();
 
 		this.registry.register("orders", "o-2", new Registration("127.0.0.1", 8082, Map.of("version", "v2")));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		ServiceState orders = response(result).services().get("orders");
 		assertThat(orders.endpointsVersion()).isEqualTo(endpointsVersion("orders"));
 		assertThat(orders.endpoints()).extracting(Endpoint::instance).containsExactly("o-1", "o-2");
@@ -135,25 +127,25 @@ class WatchHubTests {
 
 	@Test
 	void expiryOfWatchedServiceCompletesHeldWatch() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders"));
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
 
 		this.clock.advance(Duration.ofSeconds(16));
 		this.registry.expire();
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services().get("orders").endpoints()).isEmpty();
 	}
 
 	@Test
 	void policyChangeOfWatchedServiceCompletesHeldWatch() {
 		String before = this.store.version("orders");
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders"));
-		assertThat(result.hasResult()).isFalse();
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
+		assertThat(result.isDone()).isFalse();
 
 		this.policy.write("orders.yml", "mesh.policy.timeout: 3s\n");
 		this.store.scan();
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		String after = response(result).services().get("orders").policyVersion();
 		assertThat(after).isNotEqualTo(before).isEqualTo(this.store.version("orders"));
 		assertThat(this.hub.waiting()).isZero();
@@ -161,34 +153,34 @@ class WatchHubTests {
 
 	@Test
 	void changesOfUnwatchedServicesLeaveWatchWaiting() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders"));
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
 
 		this.registry.register("payments", "p-1", new Registration("127.0.0.1", 8090, Map.of()));
 		this.policy.write("payments.yml", "mesh.policy.timeout: 3s\n");
 		assertThat(this.store.scan()).containsExactly("payments");
 
-		assertThat(result.hasResult()).isFalse();
+		assertThat(result.isDone()).isFalse();
 		assertThat(this.hub.waiting()).isEqualTo(1);
 	}
 
 	@Test
 	void heartbeatOrRejectedPolicyLeaveWatchWaiting() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders"));
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
 
 		this.registry.register("orders", "o-1", new Registration("127.0.0.1", 8081, Map.of()));
 		this.policy.write("orders.yml", "mesh.policy.timeout: never\n");
 		this.store.scan();
 
-		assertThat(result.hasResult()).isFalse();
+		assertThat(result.isDone()).isFalse();
 	}
 
 	@Test
 	void watchOfSeveralServicesIsAnsweredByAChangeToAnyAndLeavesNothingWaiting() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate("orders", "payments"));
+		WatchHub.Watch result = this.hub.watch(upToDate("orders", "payments"));
 
 		this.registry.register("payments", "p-1", new Registration("127.0.0.1", 8090, Map.of()));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services()).containsOnlyKeys("orders", "payments");
 		assertThat(this.hub.waiting()).isZero();
 		// A later change of the other service finds nothing left to answer.
@@ -205,10 +197,10 @@ class WatchHubTests {
 
 		// The registry changes right after the hub's first look, before it registers the watch.
 		racing.registerDuringNextLook("orders", "o-2", new Registration("127.0.0.1", 8082, Map.of()));
-		DeferredResult<WatchResponse> result = hub
+		WatchHub.Watch result = hub
 			.watch(request(Map.of("orders", new Known(this.store.version("orders"), held))));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services().get("orders").endpointsVersion()).isGreaterThan(held);
 		assertThat(response(result).services().get("orders").endpoints()).hasSize(2);
 		assertThat(hub.waiting()).isZero();
@@ -217,43 +209,62 @@ class WatchHubTests {
 	@Test
 	void timeoutAnswersWithCurrentStateAndLeavesNothingWaiting() {
 		WatchRequest request = upToDate("orders");
-		DeferredResult<WatchResponse> result = this.hub.watch(request);
-		AsyncRequest async = AsyncRequest.start(result);
+		WatchHub.Watch result = this.hub.watch(request);
+		assertThat(this.hub.waiting()).isEqualTo(1);
 
-		async.timeOut();
+		result.expire();
 
-		assertThat(async.manager.hasConcurrentResult()).isTrue();
-		WatchResponse response = (WatchResponse) async.manager.getConcurrentResult();
+		WatchResponse response = response(result);
 		assertThat(response.services().get("orders")).isEqualTo(this.hub.state("orders"));
 		assertThat(response.services().get("orders").policyVersion())
 			.isEqualTo(request.services().get("orders").policy());
-		async.complete();
 		assertThat(this.hub.waiting()).isZero();
 	}
 
 	@Test
-	void waitIsTheRequestedOneCappedAtMaxWait() {
-		AsyncRequest shortWait = AsyncRequest.start(this.hub.watch(upToDate(5_000, "orders")));
-		AsyncRequest longWait = AsyncRequest.start(this.hub.watch(upToDate(600_000, "orders")));
+	void aWatchWhoseCallerIsGoneLeavesNothingWaitingAndIsNotAnswered() {
+		WatchHub.Watch result = this.hub.watch(upToDate("orders"));
 
-		assertThat(shortWait.context().getTimeout()).isEqualTo(5_000);
-		assertThat(longWait.context().getTimeout()).isEqualTo(MAX_WAIT.toMillis());
+		result.cancel();
+
+		assertThat(this.hub.waiting()).isZero();
+		this.registry.register("orders", "o-2", new Registration("127.0.0.1", 8082, Map.of()));
+		assertThat(result.answer()).isCancelled();
+	}
+
+	@Test
+	void theWarmupsAnswerAtTheEndOfTheWaitIsNothingToApply() {
+		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
+		WatchHub.Watch held = warming.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
+
+		held.expire();
+
+		assertThat(response(held).services()).isEmpty();
+		// Ending the warm-up afterwards finds nothing left to answer.
+		warming.endWarmup();
+		assertThat(response(held).services()).isEmpty();
+	}
+
+	@Test
+	void waitIsTheRequestedOneCappedAtMaxWait() {
+		assertThat(this.hub.watch(upToDate(5_000, "orders")).waitMillis()).isEqualTo(5_000);
+		assertThat(this.hub.watch(upToDate(600_000, "orders")).waitMillis()).isEqualTo(MAX_WAIT.toMillis());
 	}
 
 	@Test
 	void zeroWaitAnswersAtOnceWithCurrentState() {
-		DeferredResult<WatchResponse> result = this.hub.watch(upToDate(0, "orders"));
+		WatchHub.Watch result = this.hub.watch(upToDate(0, "orders"));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services().get("orders")).isEqualTo(this.hub.state("orders"));
 		assertThat(this.hub.waiting()).isZero();
 	}
 
 	@Test
 	void watchNamingNoServiceIsAnsweredAtOnce() {
-		DeferredResult<WatchResponse> result = this.hub.watch(new WatchRequest("s-1", Map.of(), 10_000));
+		WatchHub.Watch result = this.hub.watch(new WatchRequest("s-1", Map.of(), 10_000));
 
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 		assertThat(response(result).services()).isEmpty();
 	}
 
@@ -280,9 +291,9 @@ class WatchHubTests {
 
 	@Test
 	void releaseAnswersEveryHeldWatchWithNothingToApply() {
-		DeferredResult<WatchResponse> held = this.hub.watch(upToDate("orders"));
+		WatchHub.Watch held = this.hub.watch(upToDate("orders"));
 		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
-		DeferredResult<WatchResponse> heldByWarmup = warming
+		WatchHub.Watch heldByWarmup = warming
 			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
 
 		this.hub.release();
@@ -301,12 +312,12 @@ class WatchHubTests {
 		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
 		assertThat(warming.isWarmingUp()).isTrue();
 		// The sidecar held two endpoints before the restart; only one has re-registered so far.
-		DeferredResult<WatchResponse> held = warming
+		WatchHub.Watch held = warming
 			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
-		assertThat(held.hasResult()).isFalse();
+		assertThat(held.isDone()).isFalse();
 
 		this.registry.register("orders", "o-2", new Registration("127.0.0.1", 8082, Map.of()));
-		assertThat(held.hasResult()).isFalse();
+		assertThat(held.isDone()).isFalse();
 
 		warming.endWarmup();
 		assertThat(response(held).services().get("orders").endpoints()).hasSize(2);
@@ -315,7 +326,7 @@ class WatchHubTests {
 	@Test
 	void duringTheWarmupASidecarHoldingNothingIsAnsweredAtOnce() {
 		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
-		DeferredResult<WatchResponse> result = warming.watch(request(Map.of("orders", new Known(null, -1))));
+		WatchHub.Watch result = warming.watch(request(Map.of("orders", new Known(null, -1))));
 		assertThat(response(result).services().get("orders").endpoints()).hasSize(1);
 	}
 
@@ -324,16 +335,16 @@ class WatchHubTests {
 		WatchHub warming = new WatchHub(this.store, this.registry, MAX_WAIT, this.clock, Duration.ofSeconds(10));
 		this.clock.advance(Duration.ofSeconds(11));
 		assertThat(warming.isWarmingUp()).isFalse();
-		DeferredResult<WatchResponse> result = warming
+		WatchHub.Watch result = warming
 			.watch(request(Map.of("orders", new Known(this.store.version("orders"), 1234))));
-		assertThat(result.hasResult()).isTrue();
+		assertThat(result.isDone()).isTrue();
 	}
 
 	@Test
 	void changeOfTheMeshWideDefaultsCompletesWatchesOfServicesWithoutAFile() {
-		DeferredResult<WatchResponse> inventory = this.hub.watch(upToDate("inventory"));
-		DeferredResult<WatchResponse> orders = this.hub.watch(upToDate("orders"));
-		assertThat(inventory.hasResult()).isFalse();
+		WatchHub.Watch inventory = this.hub.watch(upToDate("inventory"));
+		WatchHub.Watch orders = this.hub.watch(upToDate("orders"));
+		assertThat(inventory.isDone()).isFalse();
 
 		this.policy.write("application.yml", "mesh.policy.timeout: 9s\n");
 		this.store.scan();
@@ -341,7 +352,7 @@ class WatchHubTests {
 		assertThat(response(inventory).services().get("inventory").policyVersion())
 			.isEqualTo(this.store.version("inventory"));
 		// orders has a file of its own that overrides the timeout, but it reads the defaults too.
-		assertThat(orders.hasResult()).isTrue();
+		assertThat(orders.isDone()).isTrue();
 	}
 
 	private long endpointsVersion(String service) {
@@ -364,9 +375,9 @@ class WatchHubTests {
 		return new WatchRequest("sidecar-1", services, 10_000);
 	}
 
-	private static WatchResponse response(DeferredResult<WatchResponse> result) {
-		assertThat(result.hasResult()).isTrue();
-		return (WatchResponse) result.getResult();
+	private static WatchResponse response(WatchHub.Watch result) {
+		assertThat(result.isDone()).isTrue();
+		return result.response();
 	}
 
 	/** A registry that changes a service while the hub is looking at it. */
@@ -391,57 +402,6 @@ class WatchHubTests {
 				change.run();
 			}
 			return seen;
-		}
-
-	}
-
-	/** Drives a DeferredResult through Spring MVC's async handling, as the servlet container would. */
-	static final class AsyncRequest {
-
-		final MockHttpServletRequest request = new MockHttpServletRequest();
-
-		final StandardServletAsyncWebRequest asyncWebRequest;
-
-		final WebAsyncManager manager;
-
-		private AsyncRequest() {
-			this.request.setAsyncSupported(true);
-			this.asyncWebRequest = new StandardServletAsyncWebRequest(this.request, new MockHttpServletResponse());
-			this.manager = WebAsyncUtils.getAsyncManager(this.request);
-			this.manager.setAsyncWebRequest(this.asyncWebRequest);
-		}
-
-		static AsyncRequest start(DeferredResult<?> result) {
-			AsyncRequest async = new AsyncRequest();
-			try {
-				async.manager.startDeferredResultProcessing(result);
-			}
-			catch (Exception ex) {
-				throw new IllegalStateException(ex);
-			}
-			return async;
-		}
-
-		MockAsyncContext context() {
-			return (MockAsyncContext) this.request.getAsyncContext();
-		}
-
-		void timeOut() {
-			try {
-				this.asyncWebRequest.onTimeout(new AsyncEvent(context()));
-			}
-			catch (Exception ex) {
-				throw new IllegalStateException(ex);
-			}
-		}
-
-		void complete() {
-			try {
-				this.asyncWebRequest.onComplete(new AsyncEvent(context()));
-			}
-			catch (Exception ex) {
-				throw new IllegalStateException(ex);
-			}
 		}
 
 	}
