@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -235,6 +236,15 @@ final class Lab implements AutoCloseable {
 			.filter((target) -> target.name().equals(name))
 			.findFirst()
 			.orElseThrow(() -> new IllegalArgumentException("No target " + name));
+	}
+
+	/** Registers {@code instances} (id to port on loopback) as service {@code service}, kept alive until the lab closes. */
+	void registerService(String service, Map<String, Integer> instances) {
+		Runnable register = () -> instances.forEach((id, port) -> Http.put(
+				"http://127.0.0.1:19888/mesh/v1/registry/" + service + "/" + id,
+				"{\"host\":\"127.0.0.1\",\"port\":" + port + ",\"labels\":{}}"));
+		register.run();
+		this.heartbeats.scheduleWithFixedDelay(register, 5, 5, TimeUnit.SECONDS);
 	}
 
 	private void registerDirectUpstream() {

@@ -33,7 +33,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.trellis.core.launch.SidecarLaunch;
 import org.HdrHistogram.Histogram;
 
-/** The scenarios S1 to S6 of bench/README.md, each adding its section to the report. */
+/** The scenarios S1 to S7 of bench/README.md, each adding its section to the report. */
 final class Scenarios {
 
 	private final Lab lab;
@@ -340,6 +340,93 @@ final class Scenarios {
 				"applications measured"), rows);
 	}
 
+	/**
+	 * S7: three instances of a service, one answering 50 ms late, called through one sidecar at
+	 * a fixed rate, under peak-EWMA (the default) and round-robin: client latency and the slow
+	 * instance's share of the requests.
+	 */
+	void s7() throws Exception {
+		this.report.section("S7 balancing with one slow instance");
+		this.report.paragraph("Service `lb` has three instances: two are the nginx upstream, one a server in the "
+				+ "harness that answers after 50 ms. The load generator calls it through sidecar A at "
+				+ this.settings.balancingRate + " req/s on " + this.settings.connections + " connections (open loop, "
+				+ this.settings.warmup.toSeconds() + " s warm-up then " + this.settings.duration.toSeconds()
+				+ " s measured, " + this.settings.runs + " runs per balancer, interleaved). The balancer is set by "
+				+ "editing `lb.yml` (`mesh.policy.load-balancer.type`) and applied live; the slow instance's share "
+				+ "is from the sidecar's own count of responses per endpoint over each run.");
+		Path file = this.lab.work.resolve("policy/lb.yml");
+		List<String> types = List.of("peak-ewma", "round-robin");
+		Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
+		Map<String, List<Double>> shares = new LinkedHashMap<>();
+		types.forEach((type) -> {
+			results.put(type, new ArrayList<>());
+			shares.put(type, new ArrayList<>());
+		});
+		try (SlowServer slow = new SlowServer(Duration.ofMillis(50)); LoadGenerator generator = new LoadGenerator()) {
+			this.lab.registerService("lb", Map.of("fast-1", Lab.UPSTREAM, "fast-2", Lab.UPSTREAM, "slow", slow.port()));
+			Lab.write(file, "mesh.policy.load-balancer.type: peak-ewma\n");
+			// The sidecar follows a service from its first call to it.
+			Http.awaitOk("sidecar A to lb", "http://127.0.0.1:19101/", "lb", Duration.ofMinutes(1), this.lab.sidecarA);
+			awaitBalancer("peak-ewma");
+			for (int run = 0; run < this.settings.runs; run++) {
+				List<String> order = new ArrayList<>(types);
+				Collections.shuffle(order, this.random);
+				for (String type : order) {
+					Lab.write(file, "mesh.policy.load-balancer.type: " + type + "\n");
+					awaitBalancer(type);
+					Map<String, Long> before = responsesPerEndpoint();
+					results.get(type).add(generator.run(URI.create("http://127.0.0.1:19101/"), "lb",
+							this.settings.connections, this.settings.balancingRate, this.settings.warmup,
+							this.settings.duration));
+					Map<String, Long> after = responsesPerEndpoint();
+					long total = 0;
+					long slowOnes = 0;
+					for (Map.Entry<String, Long> entry : after.entrySet()) {
+						long delta = entry.getValue() - before.getOrDefault(entry.getKey(), 0L);
+						total += delta;
+						if (entry.getKey().equals("slow")) {
+							slowOnes = delta;
+						}
+					}
+					shares.get(type).add((total == 0) ? 0 : 100.0 * slowOnes / total);
+				}
+			}
+		}
+		List<List<String>> rows = new ArrayList<>();
+		for (String type : types) {
+			List<LoadGenerator.Result> runs = results.get(type);
+			long errors = runs.stream().mapToLong((r) -> r.errors() + r.incomplete()).sum();
+			rows.add(List.of(type, pct(runs, 50), pct(runs, 90), pct(runs, 99), pct(runs, 99.9), pct(runs, 100),
+					Stats.format(shares.get(type), "%", 1), String.valueOf(errors)));
+		}
+		this.report.table(List.of("balancer", "p50 µs", "p90 µs", "p99 µs", "p99.9 µs", "max µs",
+				"slow instance's share", "errors"), rows);
+		this.report.paragraph("Client p99 peak-EWMA / round-robin = **"
+				+ ratio(median(results.get("peak-ewma"), 99), median(results.get("round-robin"), 99)) + "**.");
+	}
+
+	private void awaitBalancer(String type) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (System.nanoTime() < deadline) {
+			String applied = Http.json("http://127.0.0.1:19100/actuator/mesh")
+				.path("policies").path("lb").path("loadBalancer").path("type").asString(null);
+			if (type.equals(applied)) {
+				return;
+			}
+			Http.pause(Duration.ofMillis(50));
+		}
+		throw new IllegalStateException("Sidecar A did not apply load balancer " + type + " for lb within 30 s");
+	}
+
+	private Map<String, Long> responsesPerEndpoint() {
+		Map<String, Long> responses = new LinkedHashMap<>();
+		Http.json("http://127.0.0.1:19100/actuator/mesh")
+			.path("policies").path("lb").path("loadBalancer").path("endpoints")
+			.properties()
+			.forEach((entry) -> responses.put(entry.getKey(), entry.getValue().path("responses").asLong()));
+		return responses;
+	}
+
 	private String awaitServedOtherThan(String previous) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		while (System.nanoTime() < deadline) {
@@ -399,6 +486,8 @@ final class Scenarios {
 		int propagationChanges = 5;
 
 		int propagationWarmupChanges = 10;
+
+		int balancingRate = 200;
 
 		static Settings smoke() {
 			Settings settings = new Settings();

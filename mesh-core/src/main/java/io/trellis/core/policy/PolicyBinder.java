@@ -86,7 +86,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -235,8 +235,45 @@ public final class PolicyBinder {
 				}
 			}
 		}
+		LoadBalancing loadBalancer = validateLoadBalancer(spec.loadBalancer(), errors);
 		errors.throwIfAny(service);
-		return new ServicePolicy(service, timeout, subsets, routes);
+		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer);
+	}
+
+	private static LoadBalancing validateLoadBalancer(LoadBalancerSpec spec, Errors errors) {
+		if (spec == null) {
+			return LoadBalancing.DEFAULT;
+		}
+		String field = PREFIX + ".load-balancer";
+		LoadBalancing.Type type = LoadBalancing.DEFAULT.type();
+		if (spec.type() != null) {
+			type = LoadBalancing.Type.of(spec.type());
+			if (type == null) {
+				errors.at(field + ".type",
+						"unknown load balancer '" + spec.type() + "': use one of " + LoadBalancing.Type.names());
+			}
+		}
+		Duration decay = LoadBalancing.DEFAULT_DECAY;
+		if (spec.decay() != null) {
+			if (spec.decay().isNegative() || spec.decay().isZero()
+					|| spec.decay().compareTo(LoadBalancing.MAX_DECAY) > 0) {
+				errors.at(field + ".decay", "must be more than 0 and at most 1h, was " + format(spec.decay()));
+			}
+			else {
+				decay = spec.decay();
+			}
+		}
+		Duration defaultRtt = LoadBalancing.DEFAULT_RTT;
+		if (spec.defaultRtt() != null) {
+			if (spec.defaultRtt().isNegative() || spec.defaultRtt().isZero()
+					|| spec.defaultRtt().compareTo(LoadBalancing.MAX_DEFAULT_RTT) > 0) {
+				errors.at(field + ".default-rtt", "must be more than 0 and at most 1m, was " + format(spec.defaultRtt()));
+			}
+			else {
+				defaultRtt = spec.defaultRtt();
+			}
+		}
+		return (type != null) ? new LoadBalancing(type, decay, defaultRtt) : null;
 	}
 
 	private static RouteRule validateRoute(String field, RouteSpec route, Map<String, Subset> subsets,
@@ -299,7 +336,11 @@ public final class PolicyBinder {
 	}
 
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
-	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes) {
+	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
+			LoadBalancerSpec loadBalancer) {
+	}
+
+	record LoadBalancerSpec(String type, Duration decay, Duration defaultRtt) {
 	}
 
 	record RouteSpec(MatchSpec match, List<DestinationSpec> to) {

@@ -15,8 +15,10 @@ import java.util.Objects;
  * @param subsets named groups of the service's endpoints, selected by labels
  * @param routes rules evaluated in order; the first whose match fits the request decides
  * where it goes; a request no rule matches goes to every endpoint of the service
+ * @param loadBalancer how requests are spread over the chosen endpoints
  */
-public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
+public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
+		LoadBalancing loadBalancer) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -32,6 +34,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		}
 		subsets = (subsets != null) ? java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subsets)) : Map.of();
 		routes = (routes != null) ? List.copyOf(routes) : List.of();
+		loadBalancer = (loadBalancer != null) ? loadBalancer : LoadBalancing.DEFAULT;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -39,6 +42,11 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 				}
 			}
 		}
+	}
+
+	/** A policy with the default load balancing. */
+	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
+		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT);
 	}
 
 	/** The policy of a service that has no policy of its own and no mesh-wide defaults. */

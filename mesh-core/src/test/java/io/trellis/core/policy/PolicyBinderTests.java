@@ -170,6 +170,44 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void loadBalancerIsPeakEwmaUnlessPolicySaysOtherwise() throws IOException {
+		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").loadBalancer()).isEqualTo(LoadBalancing.DEFAULT);
+		assertThat(LoadBalancing.DEFAULT.type()).isEqualTo(LoadBalancing.Type.PEAK_EWMA);
+
+		ServicePolicy tuned = bind("orders", """
+				mesh.policy.load-balancer:
+				  type: peak-ewma
+				  decay: 5s
+				  default-rtt: 100ms
+				""");
+		assertThat(tuned.loadBalancer()).isEqualTo(
+				new LoadBalancing(LoadBalancing.Type.PEAK_EWMA, Duration.ofSeconds(5), Duration.ofMillis(100)));
+		assertThat(bind("orders", "mesh.policy.load-balancer.type: least-request\n").loadBalancer().type())
+			.isEqualTo(LoadBalancing.Type.LEAST_REQUEST);
+		assertThat(bind("orders", "mesh.policy.load-balancer.type: ROUND_ROBIN\n").loadBalancer().type())
+			.isEqualTo(LoadBalancing.Type.ROUND_ROBIN);
+	}
+
+	@Test
+	void badLoadBalancerSettingsAreErrorsNamingFieldAndChoices() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy.load-balancer:
+				  type: random
+				  decay: 0s
+				  default-rtt: 2m
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactly("mesh.policy.load-balancer.type", "mesh.policy.load-balancer.decay",
+					"mesh.policy.load-balancer.default-rtt");
+		assertThat(ex.getErrors().get(0).reason()).contains("'random'", "peak-ewma, least-request, round-robin");
+		assertThat(ex.getErrors().get(0).position()).startsWith("2:");
+		assertThat(ex.getErrors().get(1).reason()).contains("more than 0");
+		assertThat(ex.getErrors().get(2).reason()).contains("at most 1m", "2m");
+		assertThat(bindFails("orders", "mesh.policy.load-balancer.weights: 3\n").getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.field()).isEqualTo("mesh.policy.load-balancer.weights"));
+	}
+
+	@Test
 	void routeToUndefinedSubsetIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", """
 				mesh.policy:

@@ -1,5 +1,6 @@
 package io.trellis.e2e.support;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,12 +18,16 @@ public final class EchoApp implements AutoCloseable {
 
 	private final DisposableServer server;
 
+	private volatile Duration delay = Duration.ZERO;
+
 	public EchoApp(String name) {
 		this.name = name;
 		this.server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
-			.handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("").flatMap((body) -> {
+			.handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("")
+				.delayUntil((body) -> this.delay.isZero() ? Mono.empty() : Mono.delay(this.delay))
+				.flatMap((body) -> {
 				Map<String, Object> echo = new LinkedHashMap<>();
 				echo.put("app", this.name);
 				echo.put("method", request.method().name());
@@ -37,6 +42,11 @@ public final class EchoApp implements AutoCloseable {
 					.then();
 			}))
 			.bindNow();
+	}
+
+	/** Makes every answer from now on wait {@code delay} (zero for none). */
+	public void setDelay(Duration delay) {
+		this.delay = delay;
 	}
 
 	public String name() {

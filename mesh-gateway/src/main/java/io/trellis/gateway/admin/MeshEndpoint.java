@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
 import io.trellis.core.policy.Subset;
@@ -16,6 +17,8 @@ import io.trellis.gateway.controlplane.LocalInstance;
 import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
+import io.trellis.gateway.loadbalancer.ServiceBalancer;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.MeshRouteTable;
 
@@ -25,7 +28,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 /**
  * {@code /actuator/mesh} on the admin listener: who the sidecar is, whether it is registered
  * and connected, and for every service it holds the policy version in use (or rejected, and
- * why), the compiled routes and the known endpoints.
+ * why), the compiled routes, the load balancer with what it observed of each endpoint, and
+ * the known endpoints.
  */
 @Endpoint(id = "mesh")
 public class MeshEndpoint {
@@ -44,8 +48,12 @@ public class MeshEndpoint {
 
 	private final StateStore store;
 
+	private final MeshLoadBalancers balancers;
+
 	public MeshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
-			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
+			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
+			MeshLoadBalancers balancers) {
+		this.balancers = balancers;
 		this.local = local;
 		this.properties = properties;
 		this.sync = sync;
@@ -129,6 +137,16 @@ public class MeshEndpoint {
 				routes.add(route);
 			}
 			policy.put("routes", routes);
+			LoadBalancing balancing = active.loadBalancer();
+			Map<String, Object> loadBalancer = new LinkedHashMap<>();
+			loadBalancer.put("type", balancing.type().value());
+			if (balancing.type() == LoadBalancing.Type.PEAK_EWMA) {
+				loadBalancer.put("decay", balancing.decay().toString());
+				loadBalancer.put("defaultRtt", balancing.defaultRtt().toString());
+			}
+			ServiceBalancer balancer = this.balancers.find(ack.service());
+			loadBalancer.put("endpoints", (balancer != null) ? balancer.describe(balancing) : Map.of());
+			policy.put("loadBalancer", loadBalancer);
 		}
 		return policy;
 	}

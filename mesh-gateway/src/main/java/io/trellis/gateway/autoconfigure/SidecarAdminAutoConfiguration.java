@@ -7,6 +7,7 @@ import io.trellis.gateway.controlplane.LocalInstance;
 import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.route.MeshRouteTable;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -25,8 +26,9 @@ public final class SidecarAdminAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
-			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store) {
-		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store);
+			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
+			MeshLoadBalancers balancers) {
+		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers);
 	}
 
 }

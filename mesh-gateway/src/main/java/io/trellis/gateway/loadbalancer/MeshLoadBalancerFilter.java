@@ -2,9 +2,11 @@ package io.trellis.gateway.loadbalancer;
 
 import java.net.URI;
 
+import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.Subset;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
+import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.route.MeshExchangeAttributes;
 import reactor.core.publisher.Mono;
 
@@ -16,6 +18,7 @@ import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.util.CollectionUtils;
@@ -25,13 +28,16 @@ import org.springframework.web.server.ServerWebExchange;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.addOriginalRequestUrl;
 
 /**
  * Resolves {@code mesh://service} route URIs to one endpoint of the service, chosen by the
- * service's Spring Cloud LoadBalancer balancer among the endpoints of the subset the route
- * chose; the gateway's {@code lb://} filter does the same for Spring Cloud's own client
- * factory. No endpoint is a {@link MeshError#NO_ENDPOINTS} answer.
+ * service's Spring Cloud LoadBalancer balancer ({@link ServiceBalancer}) among the endpoints of
+ * the subset the route chose, by the load balancing of the policy the route was compiled from;
+ * the gateway's {@code lb://} filter does the same for Spring Cloud's own client factory. Each
+ * request's outcome and latency go back to the balancer. No endpoint is a
+ * {@link MeshError#NO_ENDPOINTS} answer.
  */
 public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 
@@ -65,13 +71,16 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 		String service = url.getHost();
 		// Balancers get the request's method, URI, headers and attributes; its cookies are not
 		// parsed for them (no Trellis balancer reads cookies).
+		Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+		LoadBalancing settings = (route != null
+				&& route.getMetadata().get(PolicyCompiler.LOAD_BALANCING_METADATA) instanceof LoadBalancing routed)
+						? routed : LoadBalancing.DEFAULT;
+		exchange.getAttributes().put(MeshExchangeAttributes.LOAD_BALANCING_ATTR, settings);
 		ServerHttpRequest original = exchange.getRequest();
 		DefaultRequest<RequestDataContext> request = new DefaultRequest<>(new RequestDataContext(new RequestData(
 				original.getMethod(), original.getURI(), original.getHeaders(), NO_COOKIES, exchange.getAttributes())));
-		return this.balancers.get(service)
-			.choose(request)
-			.switchIfEmpty(Mono.error(() -> noEndpoints(exchange, service)))
-			.flatMap((response) -> {
+		ServiceBalancer balancer = this.balancers.get(service);
+		return balancer.choose(request).flatMap((response) -> {
 			if (!response.hasServer()) {
 				return Mono.error(noEndpoints(exchange, service));
 			}
@@ -79,7 +88,16 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 			URI requestUrl = LoadBalancerUriTools.reconstructURI(instance, exchange.getRequest().getURI());
 			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, requestUrl);
 			exchange.getAttributes().put(GATEWAY_LOADBALANCER_RESPONSE_ATTR, response);
-			return chain.filter(exchange);
+			// The rest of the chain ends when the endpoint's response headers have arrived (the
+			// body is written after, by a filter outside this one): that is the latency sample.
+			ServiceBalancer.Call call = balancer.begin(instance, settings);
+			return chain.filter(exchange).doFinally((signal) -> {
+				switch (signal) {
+					case ON_COMPLETE -> call.responded();
+					case ON_ERROR -> call.failed();
+					default -> call.cancelled();
+				}
+			});
 		});
 	}
 

@@ -40,10 +40,15 @@ public class SubsetServiceInstanceListSupplier implements ServiceInstanceListSup
 
 	@Override
 	public Flux<List<ServiceInstance>> get(Request request) {
+		return Flux.just(instances(request));
+	}
+
+	/** The instances of the subset the request's route chose (all when it chose none). */
+	public List<ServiceInstance> instances(Request<?> request) {
 		Subset subset = subsetOf(request);
 		List<ServiceInstance> all = all();
 		if (subset == null) {
-			return Flux.just(all);
+			return all;
 		}
 		List<ServiceInstance> selected = new ArrayList<>(all.size());
 		for (ServiceInstance instance : all) {
@@ -51,10 +56,16 @@ public class SubsetServiceInstanceListSupplier implements ServiceInstanceListSup
 				selected.add(instance);
 			}
 		}
-		return Flux.just(selected);
+		return selected;
 	}
 
-	private List<ServiceInstance> all() {
+	/** How many instances the service has. */
+	public int size() {
+		return all().size();
+	}
+
+	/** Every instance of the service. */
+	public List<ServiceInstance> all() {
 		EndpointRegistry.Snapshot snapshot = this.registry.get(this.serviceId);
 		return (snapshot != null) ? snapshot.instances() : List.of();
 	}

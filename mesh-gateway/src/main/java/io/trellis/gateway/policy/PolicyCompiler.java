@@ -34,6 +34,9 @@ public class PolicyCompiler {
 	/** Order of the subset choice; before the load balancer at {@link MeshLoadBalancerFilter#ORDER}. */
 	public static final int SPLIT_ORDER = Ordered.HIGHEST_PRECEDENCE + 300;
 
+	/** The route metadata holding the policy's {@link io.trellis.core.policy.LoadBalancing}. */
+	public static final String LOAD_BALANCING_METADATA = "mesh.load-balancing";
+
 	public CompiledService compile(ServicePolicy policy, String version) {
 		String service = policy.service();
 		URI uri = URI.create(MeshLoadBalancerFilter.SCHEME + "://" + service);
@@ -53,6 +56,7 @@ public class PolicyCompiler {
 				.filters(timeout, headers, split)
 				.metadata("mesh.service", service)
 				.metadata("mesh.policy-version", version)
+				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())
 				.build();
 			routes.add(new CompiledRoute(rule.match(), route));
 		}

@@ -12,6 +12,9 @@ public final class MeshExchangeAttributes {
 	/** The {@link io.trellis.core.policy.Subset} the route chose, absent for the whole service. */
 	public static final String SUBSET_ATTR = qualify("subset");
 
+	/** The {@link io.trellis.core.policy.LoadBalancing} of the policy the request was routed by. */
+	public static final String LOAD_BALANCING_ATTR = qualify("load-balancing");
+
 	private MeshExchangeAttributes() {
 	}
 

@@ -1,0 +1,217 @@
+package io.trellis.gateway.loadbalancer;
+
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+import io.trellis.core.policy.LoadBalancing;
+import io.trellis.gateway.route.MeshExchangeAttributes;
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.client.ServiceInstance;
+import org.springframework.cloud.client.loadbalancer.DefaultResponse;
+import org.springframework.cloud.client.loadbalancer.EmptyResponse;
+import org.springframework.cloud.client.loadbalancer.Request;
+import org.springframework.cloud.client.loadbalancer.RequestDataContext;
+import org.springframework.cloud.client.loadbalancer.Response;
+import org.springframework.cloud.loadbalancer.core.ReactorServiceInstanceLoadBalancer;
+
+/**
+ * One destination service's Spring Cloud LoadBalancer balancer in the sidecar: picks an
+ * endpoint of the subset the route chose by the algorithm the service's policy names, and
+ * keeps what it observes of each endpoint ({@link EndpointLoad}) across policy changes, so
+ * switching algorithms live loses nothing.
+ * <ul>
+ * <li>peak-EWMA (the default): of two endpoints picked at random, the one with the lower
+ * latency estimate times (requests in flight + 1);</li>
+ * <li>least-request: of two picked at random, the one with fewer requests in flight;</li>
+ * <li>round-robin: each in turn.</li>
+ * </ul>
+ * The caller reports each request's end through the {@link Call} that {@link #begin} returns.
+ */
+public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
+
+	/**
+	 * The latency a request that failed without a response (connection refused or reset)
+	 * counts as, at least: a failing endpoint answers fast, and must not look like the best.
+	 */
+	static final long FAILURE_PENALTY_NANOS = 1_000_000_000L;
+
+	private final String service;
+
+	private final SubsetServiceInstanceListSupplier instances;
+
+	private final LongSupplier clock;
+
+	private final Map<String, EndpointLoad> loads = new ConcurrentHashMap<>();
+
+	private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
+
+	public ServiceBalancer(String service, SubsetServiceInstanceListSupplier instances) {
+		this(service, instances, System::nanoTime);
+	}
+
+	ServiceBalancer(String service, SubsetServiceInstanceListSupplier instances, LongSupplier clock) {
+		this.service = service;
+		this.instances = instances;
+		this.clock = clock;
+	}
+
+	public String service() {
+		return this.service;
+	}
+
+	@Override
+	public Mono<Response<ServiceInstance>> choose(Request request) {
+		LoadBalancing settings = settingsOf(request);
+		ServiceInstance chosen = choose(this.instances.instances(request), settings);
+		return Mono.just((chosen != null) ? new DefaultResponse(chosen) : new EmptyResponse());
+	}
+
+	/** The load balancing the route chose ({@link MeshExchangeAttributes#LOAD_BALANCING_ATTR}), else the default. */
+	static LoadBalancing settingsOf(Request<?> request) {
+		if (request.getContext() instanceof RequestDataContext context && context.getClientRequest() != null
+				&& context.getClientRequest().getAttributes() != null
+				&& context.getClientRequest().getAttributes()
+					.get(MeshExchangeAttributes.LOAD_BALANCING_ATTR) instanceof LoadBalancing settings) {
+			return settings;
+		}
+		return LoadBalancing.DEFAULT;
+	}
+
+	/** The endpoint to send to among {@code candidates}, or null when there is none. */
+	ServiceInstance choose(List<ServiceInstance> candidates, LoadBalancing settings) {
+		int size = candidates.size();
+		if (size == 0) {
+			return null;
+		}
+		if (size == 1) {
+			return candidates.get(0);
+		}
+		if (settings.type() == LoadBalancing.Type.ROUND_ROBIN) {
+			return candidates.get(Math.floorMod(this.next.getAndIncrement(), size));
+		}
+		ThreadLocalRandom random = ThreadLocalRandom.current();
+		int i = random.nextInt(size);
+		int j = random.nextInt(size - 1);
+		if (j >= i) {
+			j++;
+		}
+		ServiceInstance a = candidates.get(i);
+		ServiceInstance b = candidates.get(j);
+		EndpointLoad loadA = load(a, settings);
+		EndpointLoad loadB = load(b, settings);
+		if (settings.type() == LoadBalancing.Type.LEAST_REQUEST) {
+			return (loadB.pending() < loadA.pending()) ? b : a;
+		}
+		long now = this.clock.getAsLong();
+		long decay = settings.decay().toNanos();
+		return (loadB.cost(now, decay) < loadA.cost(now, decay)) ? b : a;
+	}
+
+	/** Starts a request to {@code instance}; the caller ends it exactly once. */
+	public Call begin(ServiceInstance instance, LoadBalancing settings) {
+		EndpointLoad load = load(instance, settings);
+		load.started();
+		return new Call(load, this.clock.getAsLong(), settings.decay().toNanos(), this.clock);
+	}
+
+	/** Drops what is known of endpoints no longer in {@code current}. */
+	void retainOnly(List<ServiceInstance> current) {
+		Set<String> ids = new HashSet<>();
+		for (ServiceInstance instance : current) {
+			ids.add(key(instance));
+		}
+		this.loads.keySet().retainAll(ids);
+	}
+
+	/** What the balancer knows of each endpoint, for the admin endpoint. */
+	public Map<String, Map<String, Object>> describe(LoadBalancing settings) {
+		Map<String, Map<String, Object>> endpoints = new LinkedHashMap<>();
+		long now = this.clock.getAsLong();
+		new java.util.TreeMap<>(this.loads).forEach((id, load) -> {
+			Map<String, Object> state = new LinkedHashMap<>();
+			state.put("inFlight", load.pending());
+			state.put("latencyEstimateMillis",
+					Math.round(load.estimateNanos(now, settings.decay().toNanos()) / 10_000.0) / 100.0);
+			state.put("responses", load.samples());
+			endpoints.put(id, state);
+		});
+		return endpoints;
+	}
+
+	private EndpointLoad load(ServiceInstance instance, LoadBalancing settings) {
+		String key = key(instance);
+		EndpointLoad load = this.loads.get(key);
+		if (load != null) {
+			return load;
+		}
+		if (this.loads.size() > 64 && this.loads.size() > 4 * this.instances.size()) {
+			// Endpoints come and go; forget the gone ones before adding more.
+			retainOnly(this.instances.all());
+		}
+		return this.loads.computeIfAbsent(key,
+				(id) -> new EndpointLoad(settings.defaultRtt().toNanos(), this.clock.getAsLong()));
+	}
+
+	private static String key(ServiceInstance instance) {
+		String id = instance.getInstanceId();
+		return (id != null) ? id : instance.getHost() + ":" + instance.getPort();
+	}
+
+	/** One request in flight to an endpoint. */
+	public static final class Call {
+
+		private final EndpointLoad load;
+
+		private final long started;
+
+		private final long decayNanos;
+
+		private final LongSupplier clock;
+
+		private final AtomicInteger ended = new AtomicInteger();
+
+		Call(EndpointLoad load, long started, long decayNanos, LongSupplier clock) {
+			this.load = load;
+			this.started = started;
+			this.decayNanos = decayNanos;
+			this.clock = clock;
+		}
+
+		/** The endpoint answered (any status): its latency is a sample. */
+		public void responded() {
+			if (this.ended.compareAndSet(0, 1)) {
+				long now = this.clock.getAsLong();
+				this.load.ended(now, now - this.started, this.decayNanos);
+			}
+		}
+
+		/** No answer: the connection failed. Counts as a slow answer (at least 1 s). */
+		public void failed() {
+			if (this.ended.compareAndSet(0, 1)) {
+				long now = this.clock.getAsLong();
+				this.load.ended(now, Math.max(now - this.started, FAILURE_PENALTY_NANOS), this.decayNanos);
+			}
+		}
+
+		/**
+		 * The request was given up (the caller left or the timeout fired): the endpoint had not
+		 * answered within the time waited, which raises its estimate if it was lower.
+		 */
+		public void cancelled() {
+			if (this.ended.compareAndSet(0, 1)) {
+				long now = this.clock.getAsLong();
+				this.load.abandoned(now, now - this.started);
+			}
+		}
+
+	}
+
+}
