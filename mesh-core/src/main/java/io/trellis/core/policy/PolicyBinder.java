@@ -25,6 +25,7 @@ import org.springframework.boot.origin.Origin;
 import org.springframework.boot.origin.OriginTrackedValue;
 import org.springframework.boot.origin.PropertySourceOrigin;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Binds a service's policy from its property sources (its own file over the mesh-wide
@@ -86,7 +87,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -236,8 +237,107 @@ public final class PolicyBinder {
 			}
 		}
 		LoadBalancing loadBalancer = validateLoadBalancer(spec.loadBalancer(), errors);
+		RetryPolicy retries = validateRetries(spec.retries(), errors);
 		errors.throwIfAny(service);
-		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer);
+		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries);
+	}
+
+	private static RetryPolicy validateRetries(RetriesSpec spec, Errors errors) {
+		RetryPolicy defaults = RetryPolicy.DEFAULT;
+		if (spec == null) {
+			return defaults;
+		}
+		String field = PREFIX + ".retries";
+		int before = errors.count();
+		int attempts = defaults.attempts();
+		if (spec.attempts() != null) {
+			attempts = spec.attempts();
+			if (attempts < 0 || attempts > RetryPolicy.MAX_ATTEMPTS) {
+				errors.at(field + ".attempts", "must be 0 to " + RetryPolicy.MAX_ATTEMPTS + ", was " + attempts);
+			}
+		}
+		Set<RetryPolicy.Condition> on = defaults.on();
+		Set<Integer> statuses = defaults.statuses();
+		if (spec.retryOn() != null) {
+			on = new HashSet<>();
+			statuses = new HashSet<>();
+			for (int i = 0; i < spec.retryOn().size(); i++) {
+				String value = String.valueOf(spec.retryOn().get(i)).strip();
+				String itemField = field + ".retry-on[" + i + "]";
+				RetryPolicy.Condition condition = RetryPolicy.Condition.of(value);
+				if (condition != null) {
+					on.add(condition);
+				}
+				else if (value.matches("[1-5][0-9][0-9]")) {
+					statuses.add(Integer.parseInt(value));
+				}
+				else {
+					errors.at(itemField, "unknown retry condition '" + value
+							+ "': use connect-failure, reset, gateway-error or a status code such as 503");
+				}
+			}
+		}
+		Duration perTryTimeout = defaults.perTryTimeout();
+		if (spec.perTryTimeout() != null) {
+			perTryTimeout = positive(field + ".per-try-timeout", spec.perTryTimeout(), ServicePolicy.MAX_TIMEOUT, errors);
+		}
+		Duration backoffBase = defaults.backoffBase();
+		Duration backoffMax = defaults.backoffMax();
+		if (spec.backoff() != null) {
+			if (spec.backoff().base() != null) {
+				backoffBase = positive(field + ".backoff.base", spec.backoff().base(), Duration.ofMinutes(1), errors);
+			}
+			if (spec.backoff().max() != null) {
+				backoffMax = positive(field + ".backoff.max", spec.backoff().max(), Duration.ofMinutes(1), errors);
+			}
+			if (backoffBase != null && backoffMax != null && backoffMax.compareTo(backoffBase) < 0) {
+				errors.at(field + ".backoff.max", "must not be less than backoff.base (" + format(backoffBase) + "), was "
+						+ format(backoffMax));
+			}
+		}
+		double ratio = defaults.budgetRatio();
+		int minPerSecond = defaults.budgetMinPerSecond();
+		Duration window = defaults.budgetWindow();
+		if (spec.budget() != null) {
+			if (spec.budget().ratio() != null) {
+				ratio = spec.budget().ratio();
+				if (!(ratio >= 0 && ratio <= 1)) {
+					errors.at(field + ".budget.ratio", "must be 0 to 1 (a share of the requests), was " + ratio);
+				}
+			}
+			if (spec.budget().minPerSecond() != null) {
+				minPerSecond = spec.budget().minPerSecond();
+				if (minPerSecond < 0 || minPerSecond > 100_000) {
+					errors.at(field + ".budget.min-per-second", "must be 0 to 100000, was " + minPerSecond);
+				}
+			}
+			if (spec.budget().window() != null) {
+				window = positive(field + ".budget.window", spec.budget().window(), Duration.ofMinutes(10), errors);
+				if (window != null && window.compareTo(Duration.ofSeconds(1)) < 0) {
+					errors.at(field + ".budget.window", "must be at least 1s, was " + format(window));
+				}
+			}
+		}
+		long bufferLimit = defaults.bufferLimitBytes();
+		if (spec.bufferLimit() != null) {
+			bufferLimit = spec.bufferLimit().toBytes();
+			if (bufferLimit < 0 || bufferLimit > 16L * 1024 * 1024) {
+				errors.at(field + ".buffer-limit", "must be 0 to 16MB, was " + spec.bufferLimit());
+			}
+		}
+		if (errors.count() != before) {
+			return null;
+		}
+		return new RetryPolicy(attempts, on, statuses, perTryTimeout, backoffBase, backoffMax, ratio, minPerSecond,
+				window, bufferLimit);
+	}
+
+	private static Duration positive(String field, Duration value, Duration max, Errors errors) {
+		if (value.isNegative() || value.isZero() || value.compareTo(max) > 0) {
+			errors.at(field, "must be more than 0 and at most " + format(max) + ", was " + format(value));
+			return null;
+		}
+		return value;
 	}
 
 	private static LoadBalancing validateLoadBalancer(LoadBalancerSpec spec, Errors errors) {
@@ -328,7 +428,8 @@ public final class PolicyBinder {
 				errors.at(field + ".to", "the weights must not all be 0");
 			}
 		}
-		return (errors.count() == before) ? new RouteRule(new RouteMatch(headers), to) : null;
+		boolean retryable = route.retryable() != null && route.retryable();
+		return (errors.count() == before) ? new RouteRule(new RouteMatch(headers), to, retryable) : null;
 	}
 
 	private static String format(Duration duration) {
@@ -337,13 +438,23 @@ public final class PolicyBinder {
 
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
 	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
-			LoadBalancerSpec loadBalancer) {
+			LoadBalancerSpec loadBalancer, RetriesSpec retries) {
+	}
+
+	record RetriesSpec(Integer attempts, List<String> retryOn, Duration perTryTimeout, BackoffSpec backoff,
+			BudgetSpec budget, DataSize bufferLimit) {
+	}
+
+	record BackoffSpec(Duration base, Duration max) {
+	}
+
+	record BudgetSpec(Double ratio, Integer minPerSecond, Duration window) {
 	}
 
 	record LoadBalancerSpec(String type, Duration decay, Duration defaultRtt) {
 	}
 
-	record RouteSpec(MatchSpec match, List<DestinationSpec> to) {
+	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable) {
 	}
 
 	record MatchSpec(Map<String, String> headers) {

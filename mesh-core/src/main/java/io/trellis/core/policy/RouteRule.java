@@ -8,12 +8,18 @@ import java.util.Objects;
  *
  * @param match conditions the request must meet
  * @param to where matching requests go, each with a relative weight
+ * @param retryable whether requests of every method may be retried, not only idempotent ones
  */
-public record RouteRule(RouteMatch match, List<WeightedSubset> to) {
+public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable) {
 
 	/** The rule every policy ends with: any request, to every endpoint of the service. */
 	public static final RouteRule TO_ALL_ENDPOINTS = new RouteRule(RouteMatch.ANY,
 			List.of(new WeightedSubset(null, 1)));
+
+	/** A rule that retries only idempotent requests. */
+	public RouteRule(RouteMatch match, List<WeightedSubset> to) {
+		this(match, to, false);
+	}
 
 	public RouteRule {
 		match = (match != null) ? match : RouteMatch.ANY;

@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param routes rules evaluated in order; the first whose match fits the request decides
  * where it goes; a request no rule matches goes to every endpoint of the service
  * @param loadBalancer how requests are spread over the chosen endpoints
+ * @param retries when and how failed requests are tried again
  */
 public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
-		LoadBalancing loadBalancer) {
+		LoadBalancing loadBalancer, RetryPolicy retries) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -35,6 +36,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		subsets = (subsets != null) ? java.util.Collections.unmodifiableMap(new LinkedHashMap<>(subsets)) : Map.of();
 		routes = (routes != null) ? List.copyOf(routes) : List.of();
 		loadBalancer = (loadBalancer != null) ? loadBalancer : LoadBalancing.DEFAULT;
+		retries = (retries != null) ? retries : RetryPolicy.DEFAULT;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -44,9 +46,9 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		}
 	}
 
-	/** A policy with the default load balancing. */
+	/** A policy with the default load balancing and retries. */
 	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
-		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT);
+		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT);
 	}
 
 	/** The policy of a service that has no policy of its own and no mesh-wide defaults. */

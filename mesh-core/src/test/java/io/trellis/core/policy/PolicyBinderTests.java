@@ -208,6 +208,74 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void retriesDefaultToTwoOnConnectFailureAndResetWithLinkerdsBudget() throws IOException {
+		RetryPolicy retries = bind("orders", "mesh.policy.timeout: 2s\n").retries();
+		assertThat(retries).isEqualTo(RetryPolicy.DEFAULT);
+		assertThat(retries.attempts()).isEqualTo(2);
+		assertThat(retries.on()).containsExactlyInAnyOrder(RetryPolicy.Condition.CONNECT_FAILURE,
+				RetryPolicy.Condition.RESET);
+		assertThat(retries.budgetRatio()).isEqualTo(0.2);
+		assertThat(retries.budgetMinPerSecond()).isEqualTo(10);
+		assertThat(retries.bufferLimitBytes()).isEqualTo(64 * 1024);
+		assertThat(retries.perTryTimeout()).isNull();
+	}
+
+	@Test
+	void bindsEveryRetrySettingAndRetryableRoutes() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  retries:
+				    attempts: 3
+				    retry-on: [ connect-failure, gateway-error, 429 ]
+				    per-try-timeout: 300ms
+				    backoff: { base: 10ms, max: 100ms }
+				    budget: { ratio: 0.1, min-per-second: 5, window: 30s }
+				    buffer-limit: 1MB
+				  routes:
+				    - match: { headers: { x-batch: "true" } }
+				      retryable: true
+				      to: [ { weight: 1 } ]
+				""");
+		RetryPolicy retries = policy.retries();
+		assertThat(retries.attempts()).isEqualTo(3);
+		assertThat(retries.on()).containsExactlyInAnyOrder(RetryPolicy.Condition.CONNECT_FAILURE,
+				RetryPolicy.Condition.GATEWAY_ERROR);
+		assertThat(retries.statuses()).containsExactly(429);
+		assertThat(retries.retriesStatus(503)).isTrue();
+		assertThat(retries.retriesStatus(429)).isTrue();
+		assertThat(retries.retriesStatus(500)).isFalse();
+		assertThat(retries.perTryTimeout()).isEqualTo(Duration.ofMillis(300));
+		assertThat(retries.backoffBase()).isEqualTo(Duration.ofMillis(10));
+		assertThat(retries.backoffMax()).isEqualTo(Duration.ofMillis(100));
+		assertThat(retries.budgetRatio()).isEqualTo(0.1);
+		assertThat(retries.budgetMinPerSecond()).isEqualTo(5);
+		assertThat(retries.budgetWindow()).isEqualTo(Duration.ofSeconds(30));
+		assertThat(retries.bufferLimitBytes()).isEqualTo(1024 * 1024);
+		assertThat(policy.routes().get(0).retryable()).isTrue();
+		assertThat(policy.effectiveRoutes().get(1).retryable()).isFalse();
+	}
+
+	@Test
+	void badRetrySettingsAreErrorsNamingTheField() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy.retries:
+				  attempts: 11
+				  retry-on: [ reset, sometimes, 700 ]
+				  per-try-timeout: 0s
+				  backoff: { base: 100ms, max: 10ms }
+				  budget: { ratio: 1.5, window: 500ms }
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.retries.attempts", "mesh.policy.retries.retry-on[1]",
+					"mesh.policy.retries.retry-on[2]", "mesh.policy.retries.per-try-timeout",
+					"mesh.policy.retries.backoff.max", "mesh.policy.retries.budget.ratio",
+					"mesh.policy.retries.budget.window");
+		assertThat(ex.getErrors()).filteredOn((error) -> error.field().equals("mesh.policy.retries.retry-on[1]"))
+			.singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("'sometimes'", "connect-failure"));
+	}
+
+	@Test
 	void routeToUndefinedSubsetIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", """
 				mesh.policy:

@@ -20,12 +20,21 @@ public final class EchoApp implements AutoCloseable {
 
 	private volatile Duration delay = Duration.ZERO;
 
+	private volatile int status = 200;
+
+	private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
+
 	public EchoApp(String name) {
 		this.name = name;
 		this.server = HttpServer.create()
 			.host("127.0.0.1")
 			.port(0)
 			.handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("")
+				.doOnNext((body) -> {
+					if (!isReadinessProbe(request.uri())) {
+						this.requests.incrementAndGet();
+					}
+				})
 				.delayUntil((body) -> this.delay.isZero() ? Mono.empty() : Mono.delay(this.delay))
 				.flatMap((body) -> {
 				Map<String, Object> echo = new LinkedHashMap<>();
@@ -36,12 +45,28 @@ public final class EchoApp implements AutoCloseable {
 				request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
 				echo.put("headers", headers);
 				echo.put("body", body);
-				return response.header("content-type", "application/json")
+				return response.status(isReadinessProbe(request.uri()) ? 200 : this.status)
+					.header("content-type", "application/json")
 					.header("x-echo-app", this.name)
 					.sendString(Mono.just(HttpCall.JSON.writeValueAsString(echo)))
 					.then();
 			}))
 			.bindNow();
+	}
+
+	/** The sidecar's readiness checks of its app, which the status and the count leave out. */
+	private static boolean isReadinessProbe(String uri) {
+		return uri.equals("/ready");
+	}
+
+	/** Makes every answer from now on have {@code status} (readiness checks excepted). */
+	public void setStatus(int status) {
+		this.status = status;
+	}
+
+	/** Requests received since the start, readiness checks excepted. */
+	public int requests() {
+		return this.requests.get();
 	}
 
 	/** Makes every answer from now on wait {@code delay} (zero for none). */

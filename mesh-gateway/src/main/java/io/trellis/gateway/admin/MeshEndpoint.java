@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.trellis.core.policy.LoadBalancing;
+import io.trellis.core.policy.RetryPolicy;
 import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
 import io.trellis.core.policy.Subset;
@@ -19,6 +20,8 @@ import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.loadbalancer.ServiceBalancer;
+import io.trellis.gateway.retry.RetryBudget;
+import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.MeshRouteTable;
 
@@ -50,10 +53,13 @@ public class MeshEndpoint {
 
 	private final MeshLoadBalancers balancers;
 
+	private final RetryBudgets budgets;
+
 	public MeshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
-			MeshLoadBalancers balancers) {
+			MeshLoadBalancers balancers, RetryBudgets budgets) {
 		this.balancers = balancers;
+		this.budgets = budgets;
 		this.local = local;
 		this.properties = properties;
 		this.sync = sync;
@@ -147,6 +153,29 @@ public class MeshEndpoint {
 			ServiceBalancer balancer = this.balancers.find(ack.service());
 			loadBalancer.put("endpoints", (balancer != null) ? balancer.describe(balancing) : Map.of());
 			policy.put("loadBalancer", loadBalancer);
+			RetryPolicy retryPolicy = active.retries();
+			Map<String, Object> retries = new LinkedHashMap<>();
+			retries.put("attempts", retryPolicy.attempts());
+			List<String> retryOn = new ArrayList<>();
+			retryPolicy.on().stream().map(RetryPolicy.Condition::value).sorted().forEach(retryOn::add);
+			retryPolicy.statuses().stream().sorted().map(String::valueOf).forEach(retryOn::add);
+			retries.put("retryOn", retryOn);
+			retries.put("perTryTimeout", (retryPolicy.perTryTimeout() != null) ? retryPolicy.perTryTimeout().toString()
+					: null);
+			retries.put("retryableRoutes", rules.stream().filter(RouteRule::retryable).count());
+			RetryBudget budget = (this.budgets != null) ? this.budgets.all().get(ack.service()) : null;
+			Map<String, Object> budgetState = new LinkedHashMap<>();
+			budgetState.put("ratio", retryPolicy.budgetRatio());
+			budgetState.put("minPerSecond", retryPolicy.budgetMinPerSecond());
+			budgetState.put("window", retryPolicy.budgetWindow().toString());
+			if (budget != null) {
+				long[] window = budget.window(retryPolicy);
+				budgetState.put("requestsInWindow", window[0]);
+				budgetState.put("retriesInWindow", window[1]);
+				budgetState.put("exhausted", budget.exhausted());
+			}
+			retries.put("budget", budgetState);
+			policy.put("retries", retries);
 		}
 		return policy;
 	}

@@ -8,6 +8,7 @@ import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
+import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.MeshRouteTable;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -27,8 +28,8 @@ public final class SidecarAdminAutoConfiguration {
 	@ConditionalOnAvailableEndpoint
 	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
-			MeshLoadBalancers balancers) {
-		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers);
+			MeshLoadBalancers balancers, RetryBudgets budgets) {
+		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers, budgets);
 	}
 
 }

@@ -14,6 +14,8 @@ import io.trellis.gateway.discovery.MeshDiscoveryClient;
 import io.trellis.gateway.error.MeshErrorWebExceptionHandler;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
+import io.trellis.gateway.policy.PolicyCompiler;
+import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.GatewayHeaderFilters;
@@ -136,9 +138,16 @@ public final class SidecarAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
-			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events) {
+			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
+			RetryBudgets budgets) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
-				() -> events.publishEvent(new RefreshRoutesEvent(routes)));
+				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryBudgets meshRetryBudgets() {
+		return new RetryBudgets();
 	}
 
 	/**

@@ -79,7 +79,7 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 
 	private final Object pollLock = new Object();
 
-	private volatile PolicyCompiler compiler;
+	private final PolicyCompiler compiler;
 
 	private volatile boolean running;
 
@@ -99,6 +99,14 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 	 */
 	public ControlPlaneSync(ControlPlaneClient client, SidecarProperties.ControlPlane properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, Runnable routesChanged) {
+		this(client, properties, local, routes, endpoints, store, routesChanged, new PolicyCompiler());
+	}
+
+	/** @param compiler compiles each applied policy into routes */
+	public ControlPlaneSync(ControlPlaneClient client, SidecarProperties.ControlPlane properties, LocalInstance local,
+			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, Runnable routesChanged,
+			PolicyCompiler compiler) {
+		this.compiler = compiler;
 		this.routesChanged = routesChanged;
 		this.client = client;
 		this.properties = properties;
@@ -110,7 +118,6 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.compiler = new PolicyCompiler();
 		restore();
 		watched(this.local.service());
 		this.running = true;

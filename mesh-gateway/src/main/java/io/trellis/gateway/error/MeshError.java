@@ -22,6 +22,12 @@ public enum MeshError {
 	/** The chosen endpoint refused or dropped the connection. */
 	UPSTREAM_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "upstream-unavailable"),
 
+	/**
+	 * A retryable failure that the service's retry budget had no room to retry: the service is
+	 * failing for many requests at once.
+	 */
+	RETRY_BUDGET_EXHAUSTED(HttpStatus.SERVICE_UNAVAILABLE, "retry-budget-exhausted"),
+
 	/** The call did not complete within the route's timeout. */
 	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout"),
 

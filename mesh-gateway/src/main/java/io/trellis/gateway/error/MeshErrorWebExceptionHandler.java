@@ -73,17 +73,7 @@ public class MeshErrorWebExceptionHandler implements WebExceptionHandler, Ordere
 	}
 
 	private static boolean isConnectionFailure(Throwable ex) {
-		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
-			if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException
-					|| cause instanceof PrematureCloseException
-					|| (cause instanceof IOException && cause.getClass().getName().startsWith("io.netty"))) {
-				return true;
-			}
-			if (cause.getCause() == cause) {
-				break;
-			}
-		}
-		return false;
+		return UpstreamFailures.isConnectionFailure(ex);
 	}
 
 	static String body(MeshException ex) {

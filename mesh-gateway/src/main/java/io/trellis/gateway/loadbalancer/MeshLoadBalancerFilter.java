@@ -1,6 +1,7 @@
 package io.trellis.gateway.loadbalancer;
 
 import java.net.URI;
+import java.util.List;
 
 import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.Subset;
@@ -91,6 +92,11 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 			// The rest of the chain ends when the endpoint's response headers have arrived (the
 			// body is written after, by a filter outside this one): that is the latency sample.
 			ServiceBalancer.Call call = balancer.begin(instance, settings);
+			if (exchange.getAttribute(MeshExchangeAttributes.TRIED_ENDPOINTS_ATTR) instanceof List<?> tried) {
+				@SuppressWarnings("unchecked")
+				List<String> names = (List<String>) tried;
+				names.add(ServiceBalancer.key(instance));
+			}
 			return chain.filter(exchange).doFinally((signal) -> {
 				switch (signal) {
 					case ON_COMPLETE -> call.responded();

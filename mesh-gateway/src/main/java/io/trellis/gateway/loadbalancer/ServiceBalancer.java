@@ -70,7 +70,7 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 	@Override
 	public Mono<Response<ServiceInstance>> choose(Request request) {
 		LoadBalancing settings = settingsOf(request);
-		ServiceInstance chosen = choose(this.instances.instances(request), settings);
+		ServiceInstance chosen = choose(untried(this.instances.instances(request), request), settings);
 		return Mono.just((chosen != null) ? new DefaultResponse(chosen) : new EmptyResponse());
 	}
 
@@ -83,6 +83,30 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 			return settings;
 		}
 		return LoadBalancing.DEFAULT;
+	}
+
+	/** The candidates without those this request already tried, unless that leaves none. */
+	static List<ServiceInstance> untried(List<ServiceInstance> candidates, Request<?> request) {
+		if (!(request.getContext() instanceof RequestDataContext context) || context.getClientRequest() == null
+				|| context.getClientRequest().getAttributes() == null
+				|| !(context.getClientRequest().getAttributes()
+					.get(MeshExchangeAttributes.TRIED_ENDPOINTS_ATTR) instanceof List<?> tried)
+				|| tried.isEmpty()) {
+			return candidates;
+		}
+		List<ServiceInstance> untried = new java.util.ArrayList<>(candidates.size());
+		for (ServiceInstance candidate : candidates) {
+			if (!tried.contains(key(candidate))) {
+				untried.add(candidate);
+			}
+		}
+		return untried.isEmpty() ? candidates : untried;
+	}
+
+	/** The key an endpoint is known by: its instance id. */
+	public static String key(ServiceInstance instance) {
+		String id = instance.getInstanceId();
+		return (id != null) ? id : instance.getHost() + ":" + instance.getPort();
 	}
 
 	/** The endpoint to send to among {@code candidates}, or null when there is none. */
@@ -158,11 +182,6 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 		}
 		return this.loads.computeIfAbsent(key,
 				(id) -> new EndpointLoad(settings.defaultRtt().toNanos(), this.clock.getAsLong()));
-	}
-
-	private static String key(ServiceInstance instance) {
-		String id = instance.getInstanceId();
-		return (id != null) ? id : instance.getHost() + ":" + instance.getPort();
 	}
 
 	/** One request in flight to an endpoint. */

@@ -7,6 +7,8 @@ import java.util.List;
 import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
+import io.trellis.gateway.retry.RetryBudgets;
+import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.CompiledService.CompiledRoute;
 import io.trellis.gateway.route.OutboundRequestFilter;
@@ -21,7 +23,8 @@ import org.springframework.core.Ordered;
 /**
  * Compiles a destination's {@link ServicePolicy} into Spring Cloud Gateway routes: one per
  * rule, in order, each sending to {@code mesh://<service>} through filters that bound the call
- * by the policy timeout, pick a subset by weight and mark the request as the caller's.
+ * by the policy timeout, pick a subset by weight, mark the request as the caller's and retry
+ * it as the policy says.
  */
 public class PolicyCompiler {
 
@@ -33,6 +36,26 @@ public class PolicyCompiler {
 
 	/** Order of the subset choice; before the load balancer at {@link MeshLoadBalancerFilter#ORDER}. */
 	public static final int SPLIT_ORDER = Ordered.HIGHEST_PRECEDENCE + 300;
+
+	/**
+	 * Order of the retries: inside the timeout and the subset choice, and inside the gateway's
+	 * response writer (order -1), so a response is looked at before any of it is sent to the
+	 * caller; before the route's URL is set (10000) and the load balancer, so each try is
+	 * routed and balanced anew.
+	 */
+	public static final int RETRY_ORDER = 5000;
+
+	private final RetryBudgets budgets;
+
+	/** A compiler with retry budgets of its own. */
+	public PolicyCompiler() {
+		this(new RetryBudgets());
+	}
+
+	/** @param budgets the destinations' retry budgets, shared by every version compiled */
+	public PolicyCompiler(RetryBudgets budgets) {
+		this.budgets = budgets;
+	}
 
 	/** The route metadata holding the policy's {@link io.trellis.core.policy.LoadBalancing}. */
 	public static final String LOAD_BALANCING_METADATA = "mesh.load-balancing";
@@ -48,12 +71,14 @@ public class PolicyCompiler {
 			RouteRule rule = rules.get(i);
 			GatewayFilter split = new OrderedGatewayFilter(new SubsetSplitFilter(rule.to(), policy.subsets()),
 					SPLIT_ORDER);
+			GatewayFilter retry = new OrderedGatewayFilter(
+					new RetryFilter(service, policy.retries(), rule.retryable(), this.budgets.get(service)), RETRY_ORDER);
 			Route route = Route.async()
 				.id(service + "#" + i)
 				.uri(uri)
 				.order(i)
 				.predicate((exchange) -> rule.match().matches(exchange.getRequest().getHeaders()::getFirst))
-				.filters(timeout, headers, split)
+				.filters(timeout, headers, split, retry)
 				.metadata("mesh.service", service)
 				.metadata("mesh.policy-version", version)
 				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())

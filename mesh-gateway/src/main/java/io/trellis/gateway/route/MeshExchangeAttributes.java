@@ -15,6 +15,12 @@ public final class MeshExchangeAttributes {
 	/** The {@link io.trellis.core.policy.LoadBalancing} of the policy the request was routed by. */
 	public static final String LOAD_BALANCING_ATTR = qualify("load-balancing");
 
+	/**
+	 * The endpoints (instance ids) already tried for this request, in order; present when the
+	 * route retries, so a retry goes to another endpoint when there is one.
+	 */
+	public static final String TRIED_ENDPOINTS_ATTR = qualify("tried-endpoints");
+
 	private MeshExchangeAttributes() {
 	}
 

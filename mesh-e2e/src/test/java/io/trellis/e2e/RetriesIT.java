@@ -1,0 +1,198 @@
+package io.trellis.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.netty.handler.codec.http.HttpMethod;
+import io.trellis.e2e.support.EchoApp;
+import io.trellis.e2e.support.HttpCall;
+import io.trellis.e2e.support.HttpCall.Response;
+import io.trellis.e2e.support.MeshCluster;
+import io.trellis.e2e.support.PolicyFiles;
+import io.trellis.e2e.support.Sidecar;
+import io.trellis.e2e.support.Traffic;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Retries on a real mesh: three instances of {@code orders}, each an app behind its own
+ * sidecar, called through the caller's sidecar. Killing an instance under load fails no
+ * request; POST is retried only on a route that says so; and the retry budget keeps a
+ * failing service's extra load near 20%.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RetriesIT {
+
+	MeshCluster mesh;
+
+	Path policy;
+
+	Sidecar frontend;
+
+	final List<EchoApp> apps = new ArrayList<>();
+
+	final List<Sidecar> instances = new ArrayList<>();
+
+	@BeforeAll
+	void startMesh(@TempDir Path work) throws Exception {
+		this.policy = Files.createDirectories(work.resolve("policy"));
+		PolicyFiles.write(this.policy, "application", "mesh.policy.timeout: 5s\n");
+		PolicyFiles.write(this.policy, "orders", "mesh.policy.timeout: 5s\n");
+		this.mesh = new MeshCluster("RetriesIT", work);
+		this.mesh.startControlPlane(this.policy, Map.of());
+		EchoApp frontendApp = this.mesh.startApp("frontend");
+		this.frontend = this.mesh.startSidecar("frontend", Map.of("version", "v1"), frontendApp.port(), Map.of());
+		for (int i = 1; i <= 3; i++) {
+			EchoApp app = this.mesh.startApp("orders-" + i);
+			this.apps.add(app);
+			this.instances.add(this.mesh.startSidecar("orders", Map.of("version", "v1"), app.port(), Map.of()));
+		}
+		await("3 instances of orders").atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> registered() == 3);
+		assertThat(get().status()).isEqualTo(200);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> this.frontend.mesh().path("endpoints").path("orders").path("instances").size() == 3);
+	}
+
+	@AfterAll
+	void stopMesh() {
+		if (this.mesh != null) {
+			this.mesh.close();
+		}
+	}
+
+	@AfterEach
+	void healthyAgain() {
+		this.apps.forEach((app) -> app.setStatus(200));
+	}
+
+	@Test
+	@Order(1)
+	void postIsNotRetriedByDefaultAndIsOnARouteMarkedRetryable() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  timeout: 5s
+				  retries: { attempts: 2, retry-on: [ gateway-error ], backoff: { base: 1ms, max: 5ms } }
+				  routes:
+				    - match: { headers: { x-retryable: "yes" } }
+				      retryable: true
+				      to: [ { weight: 1 } ]
+				""", this.frontend);
+		this.apps.forEach((app) -> app.setStatus(503));
+
+		int before = received();
+		Response post = HttpCall.call(HttpMethod.POST, this.frontend.outbound("/orders"), Map.of("Host", "orders"),
+				"{\"sku\":\"tea\"}");
+		assertThat(post.status()).isEqualTo(503);
+		assertThat(post.header("x-trellis-retries")).isNull();
+		assertThat(received() - before).as("tries of a POST by default").isEqualTo(1);
+
+		before = received();
+		Response get = get();
+		assertThat(get.status()).isEqualTo(503);
+		assertThat(get.header("x-trellis-retries")).isEqualTo("2");
+		assertThat(received() - before).as("tries of a GET").isEqualTo(3);
+
+		before = received();
+		Response retryablePost = HttpCall.call(HttpMethod.POST, this.frontend.outbound("/orders"),
+				Map.of("Host", "orders", "x-retryable", "yes"), "{\"sku\":\"tea\"}");
+		assertThat(retryablePost.status()).isEqualTo(503);
+		assertThat(received() - before).as("tries of a POST on a retryable route").isEqualTo(3);
+
+		// One instance healthy again: the retries find it, and the body arrives whole there.
+		this.apps.get(1).setStatus(200);
+		for (int i = 0; i < 10; i++) {
+			Response retried = HttpCall.call(HttpMethod.POST, this.frontend.outbound("/orders"),
+					Map.of("Host", "orders", "x-retryable", "yes"), "{\"sku\":\"tea\"}");
+			assertThat(retried.status()).isEqualTo(200);
+			assertThat(retried.json().get("app").asString()).isEqualTo("orders-2");
+			assertThat(retried.json().get("body").asString()).isEqualTo("{\"sku\":\"tea\"}");
+		}
+	}
+
+	@Test
+	@Order(2)
+	void aFailingServiceSeesAtMostAboutATwentiethMoreLoadFromRetries() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  timeout: 5s
+				  retries:
+				    attempts: 3
+				    retry-on: [ gateway-error ]
+				    backoff: { base: 1ms, max: 2ms }
+				    budget: { ratio: 0.2, min-per-second: 1, window: 10s }
+				""", this.frontend);
+		this.apps.forEach((app) -> app.setStatus(503));
+		int requests = 300;
+		int before = received();
+		int budgetExhausted = 0;
+		for (int i = 0; i < requests; i++) {
+			Response response = get();
+			assertThat(response.status()).isEqualTo(503);
+			if ("retry-budget-exhausted".equals(response.header("x-trellis-error"))) {
+				budgetExhausted++;
+			}
+		}
+		int received = received() - before;
+		System.out.println("RetriesIT: " + requests + " requests to a service failing all of them reached it "
+				+ received + " times; " + budgetExhausted + " answers said the retry budget was spent");
+		// Without the budget: 4 tries each (1200). With it: 20% more, plus 1/s over the 10 s window.
+		assertThat(received).isLessThanOrEqualTo((int) (requests * 1.2) + 10 + 2);
+		assertThat(received).isGreaterThan(requests);
+		assertThat(budgetExhausted).isPositive();
+		JsonNode budget = this.frontend.mesh().path("policies").path("orders").path("retries").path("budget");
+		assertThat(budget.path("exhausted").asLong()).isGreaterThanOrEqualTo(budgetExhausted);
+		assertThat(budget.path("retriesInWindow").asLong()).isLessThanOrEqualTo(received - requests + 1);
+	}
+
+	@Test
+	@Order(3)
+	void killingOneOfThreeInstancesUnderSteadyLoadFailsNoRequest() throws Exception {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
+				this.frontend);
+		Map<String, Integer> outcomes;
+		try (Traffic first = new Traffic(this::get, Duration.ofMillis(2), 5000, Duration.ofSeconds(30));
+				Traffic second = new Traffic(this::get, Duration.ofMillis(2), 5000, Duration.ofSeconds(30))) {
+			await().atMost(Duration.ofSeconds(10)).until(() -> first.sent() + second.sent() > 200);
+			this.instances.get(2).process().kill();
+			// Through the kill, the registry's expiry of the instance (3 s here) and after.
+			int atKill = first.sent() + second.sent();
+			await().atMost(Duration.ofSeconds(20)).until(() -> registered() == 2);
+			await().atMost(Duration.ofSeconds(10)).until(() -> first.sent() + second.sent() > atKill + 400);
+			outcomes = new java.util.TreeMap<>(first.stop());
+			second.stop().forEach((outcome, count) -> outcomes.merge(outcome, count, Integer::sum));
+		}
+		System.out.println("RetriesIT: outcomes while an instance was killed: " + outcomes);
+		outcomes.keySet().forEach((outcome) -> assertThat(outcome).as("every outcome, %s", outcomes).startsWith("200"));
+	}
+
+	private Response get() {
+		return HttpCall.get(this.frontend.outbound("/orders"), Map.of("Host", "orders"));
+	}
+
+	private int received() {
+		return this.apps.stream().mapToInt(EchoApp::requests).sum();
+	}
+
+	private int registered() {
+		return HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/registry/orders").json().get("endpoints").size();
+	}
+
+}
