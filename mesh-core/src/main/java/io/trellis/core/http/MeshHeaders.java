@@ -18,6 +18,13 @@ public final class MeshHeaders {
 	/** The calling instance, set by the caller's sidecar. */
 	public static final String SOURCE_INSTANCE = "x-trellis-source-instance";
 
+	/**
+	 * The milliseconds a request has left before its caller gives up: set by each sidecar on
+	 * the requests it sends, honoured (and passed on, counted down) by the next one; apps that
+	 * call further services pass it on (the starter does), so the deadline spans the chain.
+	 */
+	public static final String TIMEOUT = "x-trellis-timeout-ms";
+
 	/** On a response the mesh itself produced: the reason, such as {@code no-endpoints}. */
 	public static final String ERROR = "x-trellis-error";
 

@@ -31,6 +31,12 @@ public enum MeshError {
 	/** The call did not complete within the route's timeout. */
 	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout"),
 
+	/**
+	 * The request's deadline (carried in {@code x-trellis-timeout-ms} or {@code grpc-timeout})
+	 * had passed, or passed while it waited: it is not sent on.
+	 */
+	DEADLINE_EXCEEDED(HttpStatus.GATEWAY_TIMEOUT, "deadline-exceeded"),
+
 	/** The inbound listener could not reach its local application. */
 	APP_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "app-unavailable"),
 

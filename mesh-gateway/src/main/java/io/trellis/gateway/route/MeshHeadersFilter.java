@@ -14,7 +14,9 @@ import org.springframework.web.server.ServerWebExchange;
  * caller's identity in {@link MeshHeaders#SOURCE} and {@link MeshHeaders#SOURCE_INSTANCE},
  * replacing anything the app set, and loses the {@link MeshHeaders#DESTINATION} header and the
  * proxy headers of clients that use the sidecar as their HTTP proxy; an inbound call loses
- * {@link MeshHeaders#DESTINATION} too.
+ * {@link MeshHeaders#DESTINATION} too. Both carry what is left of the request's deadline in
+ * {@link MeshHeaders#TIMEOUT} (and {@code grpc-timeout}, when the request has one), counted
+ * down to the moment each try is sent.
  */
 public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 
@@ -47,6 +49,14 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 		}
 		HttpHeaders headers = (input == exchange.getRequest().getHeaders()) ? new HttpHeaders(input) : input;
 		headers.remove(MeshHeaders.DESTINATION);
+		long left = Deadlines.millisLeft(exchange);
+		if (left >= 0) {
+			// What is left of the deadline as this try is sent.
+			headers.set(MeshHeaders.TIMEOUT, Long.toString(left));
+			if (headers.containsHeader(Deadlines.GRPC_TIMEOUT)) {
+				headers.set(Deadlines.GRPC_TIMEOUT, Math.min(left, 99_999_999) + "m");
+			}
+		}
 		if (listener == Listener.OUTBOUND) {
 			headers.remove("Proxy-Connection");
 			headers.remove(HttpHeaders.PROXY_AUTHORIZATION);

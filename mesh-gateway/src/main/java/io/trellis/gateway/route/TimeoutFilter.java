@@ -12,8 +12,11 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Bounds a whole call, from routing to the last byte of the response, by the policy's timeout
- * (Envoy's route timeout has the same span). When it fires before the response started, the
- * caller gets a {@link MeshError#UPSTREAM_TIMEOUT} answer; after, the response is cut off.
+ * (Envoy's route timeout has the same span), or by the deadline the request carries
+ * ({@link Deadlines}) when that is sooner. A request whose deadline has already passed fails
+ * at once without being sent. When the time runs out before the response started, the caller
+ * gets {@link MeshError#UPSTREAM_TIMEOUT} (the policy's timeout) or
+ * {@link MeshError#DEADLINE_EXCEEDED} (the request's deadline); after, the response is cut off.
  */
 public class TimeoutFilter implements GatewayFilter {
 
@@ -28,9 +31,27 @@ public class TimeoutFilter implements GatewayFilter {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		Duration carried;
+		try {
+			carried = Deadlines.remaining(exchange.getRequest().getHeaders());
+		}
+		catch (MeshException ex) {
+			return Mono.error(ex);
+		}
+		if (carried == null || carried.compareTo(this.timeout) >= 0) {
+			Deadlines.start(exchange, this.timeout);
+			return chain.filter(exchange)
+				.timeout(this.timeout, Mono.error(() -> new MeshException(MeshError.UPSTREAM_TIMEOUT, this.service,
+						"No complete response from " + this.service + " within the policy timeout of " + this.timeout)));
+		}
+		if (carried.isZero() || carried.isNegative()) {
+			return Mono.error(Deadlines.exceeded(this.service,
+					"The request's deadline had passed when it reached the sidecar; " + this.service + " was not called"));
+		}
+		Deadlines.start(exchange, carried);
 		return chain.filter(exchange)
-			.timeout(this.timeout, Mono.error(() -> new MeshException(MeshError.UPSTREAM_TIMEOUT, this.service,
-					"No complete response from " + this.service + " within the policy timeout of " + this.timeout)));
+			.timeout(carried, Mono.error(() -> Deadlines.exceeded(this.service, "No complete response from "
+					+ this.service + " within the " + carried.toMillis() + " ms the request's deadline left")));
 	}
 
 }

@@ -39,10 +39,15 @@ class CompiledServiceTests {
 	}
 
 	@Test
-	void everyRouteCarriesTheTimeoutHeaderAndSplitFilters() {
+	void everyRouteCarriesTheTimeoutHeaderSplitAndRetryFilters() {
 		CompiledService compiled = this.compiler.compile(ServicePolicy.defaults("orders"), "v");
 		assertThat(compiled.routes()).singleElement()
-			.satisfies((route) -> assertThat(route.route().getFilters()).hasSize(3));
+			.satisfies((route) -> assertThat(route.route().getFilters())
+				.extracting((filter) -> ((org.springframework.cloud.gateway.filter.OrderedGatewayFilter) filter)
+					.getDelegate()
+					.getClass()
+					.getSimpleName())
+				.containsExactly("TimeoutFilter", "OutboundRequestFilter", "SubsetSplitFilter", "RetryFilter"));
 	}
 
 	private static MockServerWebExchange exchange(String header, String value) {

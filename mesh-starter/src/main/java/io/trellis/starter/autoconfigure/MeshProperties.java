@@ -131,8 +131,12 @@ public record MeshProperties(@DefaultValue("true") boolean enabled, @Nullable St
 	 * dots, such as "orders.shop". Only http URLs are sent through the sidecar.
 	 * @param excludeHosts Hosts that are never sent through the sidecar, even when they look
 	 * like mesh services. Wins over include-hosts.
+	 * @param propagateDeadline Whether calls made while handling a request that carried a
+	 * deadline (x-trellis-timeout-ms, set by the sidecar) carry what is left of it, so the
+	 * next sidecar can refuse a call that can no longer be answered in time.
 	 */
-	public record Client(@DefaultValue List<String> includeHosts, @DefaultValue List<String> excludeHosts) {
+	public record Client(@DefaultValue List<String> includeHosts, @DefaultValue List<String> excludeHosts,
+			@DefaultValue("true") boolean propagateDeadline) {
 
 	}
 

@@ -1,6 +1,7 @@
 package io.trellis.starter.client;
 
 import io.trellis.core.http.MeshHeaders;
+import io.trellis.starter.deadline.MeshDeadline;
 import java.io.IOException;
 import java.net.URI;
 
@@ -19,6 +20,9 @@ import org.springframework.http.client.support.HttpRequestWrapper;
  * The destination travels in a header rather than in {@code Host} because the JDK
  * {@code HttpClient}, one of the request factories Spring Boot may choose, refuses a {@code Host}
  * set by hand; a header works the same with every factory.
+ * <p>
+ * A call made while handling a request that carried a deadline carries what is left of it
+ * ({@link MeshDeadline}).
  */
 public class MeshClientHttpRequestInterceptor implements ClientHttpRequestInterceptor {
 
@@ -58,6 +62,10 @@ public class MeshClientHttpRequestInterceptor implements ClientHttpRequestInterc
 			this.uri = route.sidecarUri();
 			this.headers = HttpHeaders.copyOf(request.getHeaders());
 			this.headers.set(MeshHeaders.DESTINATION, route.destination());
+			Long deadline = MeshDeadline.current();
+			if (deadline != null) {
+				this.headers.set(MeshHeaders.TIMEOUT, MeshDeadline.header(deadline));
+			}
 		}
 
 		@Override

@@ -1,6 +1,7 @@
 package io.trellis.starter.client;
 
 import io.trellis.core.http.MeshHeaders;
+import io.trellis.starter.deadline.MeshDeadline;
 import reactor.core.publisher.Mono;
 
 import org.springframework.web.reactive.function.client.ClientRequest;
@@ -11,8 +12,9 @@ import org.springframework.web.reactive.function.client.ExchangeFunction;
 /**
  * Sends {@code WebClient} calls to mesh services through the local sidecar, the same way as
  * {@link MeshClientHttpRequestInterceptor}: to the sidecar's outbound listener, with the
- * destination in {@code x-trellis-destination}. Does no I/O of its own, so it is safe on an
- * event loop.
+ * destination in {@code x-trellis-destination}, and what is left of the deadline of the
+ * request being handled ({@link MeshDeadline}, from the Reactor context or the calling thread).
+ * Does no I/O of its own, so it is safe on an event loop.
  */
 public class MeshExchangeFilterFunction implements ExchangeFilterFunction {
 
@@ -32,11 +34,21 @@ public class MeshExchangeFilterFunction implements ExchangeFilterFunction {
 			return next.exchange(request);
 		}
 		this.calledServices.record(route.service());
-		ClientRequest sidecarRequest = ClientRequest.from(request)
-			.url(route.sidecarUri())
-			.headers((headers) -> headers.set(MeshHeaders.DESTINATION, route.destination()))
-			.build();
-		return next.exchange(sidecarRequest);
+		Long threadDeadline = MeshDeadline.current();
+		return Mono.deferContextual((context) -> {
+			Long deadline = MeshDeadline.current(context);
+			Long effective = (deadline != null) ? deadline : threadDeadline;
+			ClientRequest sidecarRequest = ClientRequest.from(request)
+				.url(route.sidecarUri())
+				.headers((headers) -> {
+					headers.set(MeshHeaders.DESTINATION, route.destination());
+					if (effective != null) {
+						headers.set(MeshHeaders.TIMEOUT, MeshDeadline.header(effective));
+					}
+				})
+				.build();
+			return next.exchange(sidecarRequest);
+		});
 	}
 
 }

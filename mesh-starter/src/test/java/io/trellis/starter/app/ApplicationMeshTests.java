@@ -74,6 +74,32 @@ class ApplicationMeshTests {
 
 	@ParameterizedTest
 	@CsvSource({ "SERVLET", "REACTIVE" })
+	void callsMadeWhileHandlingARequestCarryWhatIsLeftOfItsDeadline(WebApplicationType type) throws Exception {
+		try (ConfigurableApplicationContext context = start(type)) {
+			assertThat(get(context, "/checkout", MeshHeaders.TIMEOUT, "3000").statusCode()).isEqualTo(200);
+			String left = this.outbound.takeRequest().header(MeshHeaders.TIMEOUT);
+			assertThat(left).isNotNull();
+			assertThat(Long.parseLong(left)).isBetween(1000L, 3000L);
+
+			assertThat(get(context, "/checkout").statusCode()).isEqualTo(200);
+			assertThat(this.outbound.takeRequest().header(MeshHeaders.TIMEOUT)).isNull();
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "SERVLET", "REACTIVE" })
+	void deadlinePropagationCanBeTurnedOff(WebApplicationType type) throws Exception {
+		try (ConfigurableApplicationContext context = ShopApplications
+			.builder(type, "mesh.sidecar.outbound-port=" + this.outbound.port(),
+					"mesh.sidecar.admin-port=" + this.admin.port(), "mesh.client.propagate-deadline=false")
+			.run()) {
+			assertThat(get(context, "/checkout", MeshHeaders.TIMEOUT, "3000").statusCode()).isEqualTo(200);
+			assertThat(this.outbound.takeRequest().header(MeshHeaders.TIMEOUT)).isNull();
+		}
+	}
+
+	@ParameterizedTest
+	@CsvSource({ "SERVLET", "REACTIVE" })
 	void actuatorMeshDescribesApplicationAndEmbedsSidecarState(WebApplicationType type) throws Exception {
 		try (ConfigurableApplicationContext context = start(type)) {
 			get(context, "/checkout");
@@ -130,11 +156,15 @@ class ApplicationMeshTests {
 		}
 	}
 
-	private HttpResponse<String> get(ConfigurableApplicationContext context, String path) throws Exception {
+	private HttpResponse<String> get(ConfigurableApplicationContext context, String path, String... headers)
+			throws Exception {
 		int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-		HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-			.timeout(Duration.ofSeconds(10))
-			.build();
+		HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+			.timeout(Duration.ofSeconds(10));
+		for (int i = 0; i + 1 < headers.length; i += 2) {
+			builder.header(headers[i], headers[i + 1]);
+		}
+		HttpRequest request = builder.build();
 		return this.http.send(request, HttpResponse.BodyHandlers.ofString());
 	}
 
