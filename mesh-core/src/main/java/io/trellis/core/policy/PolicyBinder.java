@@ -101,6 +101,11 @@ public final class PolicyBinder {
 			}
 			ConfigurationProperty property = ex.getProperty();
 			String field = (property != null) ? property.getName().toString() : ex.getName().toString();
+			if (property == null) {
+				// A single value where a group of fields belongs, such as 'retries: 3'.
+				errors.at(field, "expects fields under it (see docs/policy.md), not a single value");
+				errors.throwIfAny(service);
+			}
 			PolicyOrigin origin = PolicyOrigin.of((property != null) ? property.getOrigin() : null);
 			Object value = (property != null) ? property.getValue() : null;
 			Throwable cause = NestedExceptionUtils.getMostSpecificCause(ex);

@@ -276,6 +276,17 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void aSingleValueWhereFieldsBelongIsAnErrorNamingFileFieldAndPosition() throws IOException {
+		PolicyException ex = bindFails("catalog", "mesh:\n  policy:\n    timeout: 2s\n    retries: 3\n");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.file()).isEqualTo("catalog.yml");
+			assertThat(error.field()).isEqualTo("mesh.policy.retries");
+			assertThat(error.position()).isEqualTo("4:14");
+			assertThat(error.reason()).contains("not a single value");
+		});
+	}
+
+	@Test
 	void routeToUndefinedSubsetIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", """
 				mesh.policy:
