@@ -227,6 +227,61 @@ class ResilienceIT {
 
 	@Test
 	@Order(3)
+	void theCircuitBreakerOpensOnFailuresRefusesCallsAndClosesAfterProbes() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  timeout: 5s
+				  retries: { attempts: 0 }
+				  circuit-breaker:
+				    failure-rate: 50
+				    minimum-calls: 10
+				    window: 10s
+				    wait-in-open: 2s
+				    half-open-calls: 2
+				""", this.frontend);
+		assertThat(breaker().path("state").asString()).isEqualTo("CLOSED");
+		this.apps.forEach((app) -> app.setStatus(503));
+		int before = received();
+		int open = 0;
+		for (int i = 0; i < 30; i++) {
+			Response response = get();
+			assertThat(response.status()).isEqualTo(503);
+			if ("circuit-open".equals(response.header("x-trellis-error"))) {
+				open++;
+			}
+		}
+		int reached = received() - before;
+		System.out.println("ResilienceIT: of 30 calls to a failing service, " + reached + " reached it and " + open
+				+ " were refused by the open circuit breaker");
+		assertThat(reached).as("calls before the breaker opened").isEqualTo(10);
+		assertThat(open).isEqualTo(20);
+		JsonNode breaker = breaker();
+		assertThat(breaker.path("state").asString()).isEqualTo("OPEN");
+		assertThat(breaker.path("notPermittedCalls").asLong()).isEqualTo(20);
+		assertThat(HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus").body())
+			.contains("trellis_circuit_breaker_state{destination=\"orders\"} 1.0");
+
+		// Healthy again: after the wait, probes close the breaker.
+		this.apps.forEach((app) -> app.setStatus(200));
+		await("the breaker lets probes through and closes").atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(200))
+			.until(() -> get().status() == 200 && breaker().path("state").asString().equals("CLOSED"));
+		for (int i = 0; i < 10; i++) {
+			assertThat(get().status()).isEqualTo(200);
+		}
+
+		// Off again, live.
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
+				this.frontend);
+		assertThat(breaker().path("enabled").asBoolean()).isFalse();
+	}
+
+	private JsonNode breaker() {
+		return this.frontend.mesh().path("policies").path("orders").path("circuitBreaker");
+	}
+
+	@Test
+	@Order(4)
 	void killingOneOfThreeInstancesUnderSteadyLoadFailsNoRequest() throws Exception {
 		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
 				this.frontend);

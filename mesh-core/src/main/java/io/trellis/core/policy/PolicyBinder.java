@@ -87,7 +87,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -243,8 +243,63 @@ public final class PolicyBinder {
 		}
 		LoadBalancing loadBalancer = validateLoadBalancer(spec.loadBalancer(), errors);
 		RetryPolicy retries = validateRetries(spec.retries(), errors);
+		CircuitBreaking circuitBreaker = validateCircuitBreaker(spec.circuitBreaker(), errors);
 		errors.throwIfAny(service);
-		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries);
+		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker);
+	}
+
+	private static CircuitBreaking validateCircuitBreaker(CircuitBreakerSpec spec, Errors errors) {
+		if (spec == null) {
+			return CircuitBreaking.DISABLED;
+		}
+		CircuitBreaking defaults = CircuitBreaking.DEFAULTS;
+		String field = PREFIX + ".circuit-breaker";
+		float failureRate = percent(field + ".failure-rate", spec.failureRate(), defaults.failureRate(), errors);
+		float slowCallRate = percent(field + ".slow-call-rate", spec.slowCallRate(), defaults.slowCallRate(), errors);
+		Duration slowCallDuration = (spec.slowCallDuration() != null)
+				? positive(field + ".slow-call-duration", spec.slowCallDuration(), ServicePolicy.MAX_TIMEOUT, errors)
+				: defaults.slowCallDuration();
+		int minimumCalls = defaults.minimumCalls();
+		if (spec.minimumCalls() != null) {
+			minimumCalls = spec.minimumCalls();
+			if (minimumCalls < 1 || minimumCalls > 100_000) {
+				errors.at(field + ".minimum-calls", "must be 1 to 100000, was " + minimumCalls);
+			}
+		}
+		Duration window = defaults.window();
+		if (spec.window() != null) {
+			window = positive(field + ".window", spec.window(), Duration.ofHours(1), errors);
+			if (window != null && (window.toMillis() % 1000 != 0)) {
+				errors.at(field + ".window", "must be whole seconds, was " + format(window));
+			}
+		}
+		Duration waitInOpen = (spec.waitInOpen() != null)
+				? positive(field + ".wait-in-open", spec.waitInOpen(), Duration.ofHours(1), errors)
+				: defaults.waitInOpen();
+		int halfOpenCalls = defaults.halfOpenCalls();
+		if (spec.halfOpenCalls() != null) {
+			halfOpenCalls = spec.halfOpenCalls();
+			if (halfOpenCalls < 1 || halfOpenCalls > 1000) {
+				errors.at(field + ".half-open-calls", "must be 1 to 1000, was " + halfOpenCalls);
+			}
+		}
+		boolean enabled = spec.enabled() == null || spec.enabled();
+		if (slowCallDuration == null || window == null || waitInOpen == null) {
+			return null;
+		}
+		return new CircuitBreaking(enabled, failureRate, slowCallRate, slowCallDuration, minimumCalls, window,
+				waitInOpen, halfOpenCalls);
+	}
+
+	private static float percent(String field, Float value, float fallback, Errors errors) {
+		if (value == null) {
+			return fallback;
+		}
+		if (!(value > 0 && value <= 100)) {
+			errors.at(field, "must be a percentage, more than 0 and at most 100, was " + value);
+			return fallback;
+		}
+		return value;
 	}
 
 	private static RetryPolicy validateRetries(RetriesSpec spec, Errors errors) {
@@ -443,7 +498,11 @@ public final class PolicyBinder {
 
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
 	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
-			LoadBalancerSpec loadBalancer, RetriesSpec retries) {
+			LoadBalancerSpec loadBalancer, RetriesSpec retries, CircuitBreakerSpec circuitBreaker) {
+	}
+
+	record CircuitBreakerSpec(Boolean enabled, Float failureRate, Float slowCallRate, Duration slowCallDuration,
+			Integer minimumCalls, Duration window, Duration waitInOpen, Integer halfOpenCalls) {
 	}
 
 	record RetriesSpec(Integer attempts, List<String> retryOn, Duration perTryTimeout, BackoffSpec backoff,

@@ -17,9 +17,10 @@ import java.util.Objects;
  * where it goes; a request no rule matches goes to every endpoint of the service
  * @param loadBalancer how requests are spread over the chosen endpoints
  * @param retries when and how failed requests are tried again
+ * @param circuitBreaker when calls to the service stop while it fails
  */
 public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
-		LoadBalancing loadBalancer, RetryPolicy retries) {
+		LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -37,6 +38,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		routes = (routes != null) ? List.copyOf(routes) : List.of();
 		loadBalancer = (loadBalancer != null) ? loadBalancer : LoadBalancing.DEFAULT;
 		retries = (retries != null) ? retries : RetryPolicy.DEFAULT;
+		circuitBreaker = (circuitBreaker != null) ? circuitBreaker : CircuitBreaking.DISABLED;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -48,7 +50,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 
 	/** A policy with the default load balancing and retries. */
 	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
-		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT);
+		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT, CircuitBreaking.DISABLED);
 	}
 
 	/** The policy of a service that has no policy of its own and no mesh-wide defaults. */

@@ -287,6 +287,36 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void circuitBreakerIsOffUnlessPolicyHasOneAndTakesDefaultsForWhatItLeavesOut() throws IOException {
+		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").circuitBreaker().enabled()).isFalse();
+		CircuitBreaking breaker = bind("orders", """
+				mesh.policy.circuit-breaker:
+				  failure-rate: 25
+				  wait-in-open: 30s
+				""").circuitBreaker();
+		assertThat(breaker).isEqualTo(new CircuitBreaking(true, 25, 100, Duration.ofSeconds(5), 20,
+				Duration.ofSeconds(10), Duration.ofSeconds(30), 3));
+		assertThat(bind("orders", "mesh.policy.circuit-breaker.enabled: false\n").circuitBreaker().enabled())
+			.isFalse();
+	}
+
+	@Test
+	void badCircuitBreakerSettingsAreErrorsNamingTheField() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy.circuit-breaker:
+				  failure-rate: 0
+				  slow-call-rate: 120
+				  minimum-calls: 0
+				  window: 1500ms
+				  half-open-calls: 0
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.circuit-breaker.failure-rate",
+					"mesh.policy.circuit-breaker.slow-call-rate", "mesh.policy.circuit-breaker.minimum-calls",
+					"mesh.policy.circuit-breaker.window", "mesh.policy.circuit-breaker.half-open-calls");
+	}
+
+	@Test
 	void routeToUndefinedSubsetIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", """
 				mesh.policy:

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.trellis.core.policy.CircuitBreaking;
 import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.RetryPolicy;
 import io.trellis.core.policy.RouteRule;
@@ -20,6 +22,7 @@ import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.loadbalancer.ServiceBalancer;
+import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.retry.RetryBudget;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.CompiledService;
@@ -55,9 +58,12 @@ public class MeshEndpoint {
 
 	private final RetryBudgets budgets;
 
+	private final CircuitBreakers breakers;
+
 	public MeshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
-			MeshLoadBalancers balancers, RetryBudgets budgets) {
+			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers) {
+		this.breakers = breakers;
 		this.balancers = balancers;
 		this.budgets = budgets;
 		this.local = local;
@@ -176,6 +182,29 @@ public class MeshEndpoint {
 			}
 			retries.put("budget", budgetState);
 			policy.put("retries", retries);
+			CircuitBreaking breaking = active.circuitBreaker();
+			Map<String, Object> circuitBreaker = new LinkedHashMap<>();
+			circuitBreaker.put("enabled", breaking.enabled());
+			CircuitBreaker breaker = (breaking.enabled() && this.breakers != null) ? this.breakers.find(ack.service())
+					: null;
+			if (breaking.enabled()) {
+				circuitBreaker.put("failureRate", breaking.failureRate());
+				circuitBreaker.put("slowCallRate", breaking.slowCallRate());
+				circuitBreaker.put("slowCallDuration", breaking.slowCallDuration().toString());
+				circuitBreaker.put("minimumCalls", breaking.minimumCalls());
+				circuitBreaker.put("window", breaking.window().toString());
+				circuitBreaker.put("waitInOpen", breaking.waitInOpen().toString());
+				circuitBreaker.put("halfOpenCalls", breaking.halfOpenCalls());
+				circuitBreaker.put("state", (breaker != null) ? breaker.getState().name() : "CLOSED");
+				if (breaker != null) {
+					CircuitBreaker.Metrics metrics = breaker.getMetrics();
+					circuitBreaker.put("observedFailureRate", metrics.getFailureRate());
+					circuitBreaker.put("observedSlowCallRate", metrics.getSlowCallRate());
+					circuitBreaker.put("callsInWindow", metrics.getNumberOfBufferedCalls());
+					circuitBreaker.put("notPermittedCalls", metrics.getNumberOfNotPermittedCalls());
+				}
+			}
+			policy.put("circuitBreaker", circuitBreaker);
 		}
 		return policy;
 	}

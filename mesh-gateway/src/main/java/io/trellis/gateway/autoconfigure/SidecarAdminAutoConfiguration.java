@@ -8,6 +8,7 @@ import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
+import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.MeshRouteTable;
 
@@ -28,8 +29,9 @@ public final class SidecarAdminAutoConfiguration {
 	@ConditionalOnAvailableEndpoint
 	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
-			MeshLoadBalancers balancers, RetryBudgets budgets) {
-		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers, budgets);
+			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers) {
+		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers, budgets,
+				breakers);
 	}
 
 }

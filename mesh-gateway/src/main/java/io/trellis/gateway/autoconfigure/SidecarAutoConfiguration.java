@@ -16,6 +16,8 @@ import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.retry.RetryBudgets;
+import io.trellis.gateway.breaker.CircuitBreakers;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.GatewayHeaderFilters;
@@ -139,9 +141,15 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
-			RetryBudgets budgets) {
+			RetryBudgets budgets, CircuitBreakers breakers) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
-				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets));
+				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets, breakers));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	CircuitBreakers meshCircuitBreakers(ObjectProvider<MeterRegistry> meters) {
+		return new CircuitBreakers(meters.getIfAvailable());
 	}
 
 	@Bean

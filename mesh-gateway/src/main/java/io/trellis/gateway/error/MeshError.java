@@ -28,6 +28,9 @@ public enum MeshError {
 	 */
 	RETRY_BUDGET_EXHAUSTED(HttpStatus.SERVICE_UNAVAILABLE, "retry-budget-exhausted"),
 
+	/** The destination's circuit breaker is open: its recent calls failed too often. */
+	CIRCUIT_OPEN(HttpStatus.SERVICE_UNAVAILABLE, "circuit-open"),
+
 	/** The call did not complete within the route's timeout. */
 	UPSTREAM_TIMEOUT(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout"),
 

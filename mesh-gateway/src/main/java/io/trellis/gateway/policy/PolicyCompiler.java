@@ -6,6 +6,8 @@ import java.util.List;
 
 import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
+import io.trellis.gateway.breaker.CircuitBreakerFilter;
+import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.retry.RetryFilter;
@@ -45,16 +47,25 @@ public class PolicyCompiler {
 	 */
 	public static final int RETRY_ORDER = 5000;
 
+	/** Order of the circuit breaker: inside the timeout and the subset choice, outside the retries. */
+	public static final int CIRCUIT_BREAKER_ORDER = Ordered.HIGHEST_PRECEDENCE + 350;
+
 	private final RetryBudgets budgets;
 
-	/** A compiler with retry budgets of its own. */
+	private final CircuitBreakers breakers;
+
+	/** A compiler with retry budgets and circuit breakers of its own. */
 	public PolicyCompiler() {
-		this(new RetryBudgets());
+		this(new RetryBudgets(), new CircuitBreakers());
 	}
 
-	/** @param budgets the destinations' retry budgets, shared by every version compiled */
-	public PolicyCompiler(RetryBudgets budgets) {
+	/**
+	 * @param budgets the destinations' retry budgets, shared by every version compiled
+	 * @param breakers the destinations' circuit breakers, shared likewise
+	 */
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers) {
 		this.budgets = budgets;
+		this.breakers = breakers;
 	}
 
 	/** The route metadata holding the policy's {@link io.trellis.core.policy.LoadBalancing}. */
@@ -66,6 +77,14 @@ public class PolicyCompiler {
 		GatewayFilter timeout = new OrderedGatewayFilter(new TimeoutFilter(service, policy.timeout()), TIMEOUT_ORDER);
 		GatewayFilter headers = new OrderedGatewayFilter(new OutboundRequestFilter(service), OUTBOUND_HEADERS_ORDER);
 		List<RouteRule> rules = policy.effectiveRoutes();
+		GatewayFilter breaker = null;
+		if (policy.circuitBreaker().enabled()) {
+			breaker = new OrderedGatewayFilter(new CircuitBreakerFilter(service, policy.circuitBreaker(), this.breakers),
+					CIRCUIT_BREAKER_ORDER);
+		}
+		else {
+			this.breakers.remove(service);
+		}
 		List<CompiledRoute> routes = new ArrayList<>(rules.size());
 		for (int i = 0; i < rules.size(); i++) {
 			RouteRule rule = rules.get(i);
@@ -78,7 +97,8 @@ public class PolicyCompiler {
 				.uri(uri)
 				.order(i)
 				.predicate((exchange) -> rule.match().matches(exchange.getRequest().getHeaders()::getFirst))
-				.filters(timeout, headers, split, retry)
+				.filters((breaker != null) ? List.of(timeout, headers, split, breaker, retry)
+						: List.of(timeout, headers, split, retry))
 				.metadata("mesh.service", service)
 				.metadata("mesh.policy-version", version)
 				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())
