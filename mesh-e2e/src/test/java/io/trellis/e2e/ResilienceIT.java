@@ -139,7 +139,7 @@ class ResilienceIT {
 	}
 
 	@Test
-	@Order(1)
+	@Order(2)
 	void postIsNotRetriedByDefaultAndIsOnARouteMarkedRetryable() {
 		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
 				mesh.policy:
@@ -183,7 +183,7 @@ class ResilienceIT {
 	}
 
 	@Test
-	@Order(2)
+	@Order(3)
 	void aFailingServiceSeesAtMostAboutAFifthMoreLoadFromRetries() {
 		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
 				mesh.policy:
@@ -226,7 +226,7 @@ class ResilienceIT {
 	}
 
 	@Test
-	@Order(3)
+	@Order(4)
 	void theCircuitBreakerOpensOnFailuresRefusesCallsAndClosesAfterProbes() {
 		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
 				mesh.policy:
@@ -257,7 +257,8 @@ class ResilienceIT {
 		assertThat(open).isEqualTo(20);
 		JsonNode breaker = breaker();
 		assertThat(breaker.path("state").asString()).isEqualTo("OPEN");
-		assertThat(breaker.path("notPermittedCalls").asLong()).isEqualTo(20);
+		// Resilience4j's own count of refused calls (it may miss the one refused as it opened).
+		assertThat(breaker.path("notPermittedCalls").asLong()).isBetween(19L, 20L);
 		assertThat(HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus").body())
 			.contains("trellis_circuit_breaker_state{destination=\"orders\"} 1.0");
 
@@ -281,10 +282,56 @@ class ResilienceIT {
 	}
 
 	@Test
-	@Order(4)
+	@Order(1)
+	void anInstanceAnsweringErrorsIsEjectedAndComesBackThroughAProbe() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  timeout: 5s
+				  retries: { attempts: 0 }
+				  # Each instance in turn, whatever latency the tests before left it with.
+				  load-balancer: { type: round-robin }
+				  outlier-detection: { consecutive-failures: 3, base-ejection-time: 2s }
+				""", this.frontend);
+		EchoApp failing = this.apps.get(0);
+		String failingInstance = this.instances.get(0).instanceId();
+		failing.setStatus(503);
+		int before = failing.requests();
+		int errors = 0;
+		for (int i = 0; i < 60; i++) {
+			if (get().status() == 503) {
+				errors++;
+			}
+		}
+		System.out.println("ResilienceIT: an instance answering 503 got " + (failing.requests() - before)
+				+ " of 60 requests before and while ejected");
+		assertThat(errors).as("failures before the instance was ejected").isEqualTo(3);
+		assertThat(failing.requests() - before).isEqualTo(3);
+		JsonNode endpoint = this.frontend.mesh().path("policies").path("orders").path("loadBalancer")
+			.path("endpoints").path(failingInstance);
+		assertThat(endpoint.path("ejected").asBoolean()).as("%s", endpoint).isTrue();
+		assertThat(endpoint.path("timesEjected").asInt()).isEqualTo(1);
+
+		failing.setStatus(200);
+		await("the instance is back after a probe").atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> "orders-1".equals(get().json().get("app").asString()));
+		JsonNode back = this.frontend.mesh().path("policies").path("orders").path("loadBalancer")
+			.path("endpoints").path(failingInstance);
+		assertThat(back.path("ejected").asBoolean()).isFalse();
+		assertThat(back.path("onProbation").asBoolean()).isFalse();
+	}
+
+	@Test
+	@Order(5)
 	void killingOneOfThreeInstancesUnderSteadyLoadFailsNoRequest() throws Exception {
-		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
-				this.frontend);
+		// Every instance back in service, whatever the tests before did to them...
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders",
+				"mesh.policy:\n  timeout: 5s\n  outlier-detection: { enabled: false }\n", this.frontend);
+		assertThat(get().status()).isEqualTo(200);
+		// ...then the defaults (retries, outlier detection), with a balancer that remembers no
+		// latency, so the instance to be killed has its share of the traffic.
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders",
+				"mesh.policy:\n  timeout: 5s\n  load-balancer: { type: least-request }\n", this.frontend);
 		Map<String, Integer> outcomes;
 		try (Traffic first = new Traffic(this::get, Duration.ofMillis(2), 5000, Duration.ofSeconds(30));
 				Traffic second = new Traffic(this::get, Duration.ofMillis(2), 5000, Duration.ofSeconds(30))) {
@@ -299,6 +346,7 @@ class ResilienceIT {
 		}
 		System.out.println("ResilienceIT: outcomes while an instance was killed: " + outcomes);
 		outcomes.keySet().forEach((outcome) -> assertThat(outcome).as("every outcome, %s", outcomes).startsWith("200"));
+		assertThat(outcomes).as("the killed instance had traffic").containsKey("200 orders-3");
 	}
 
 	private Response get() {

@@ -87,7 +87,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -244,8 +244,51 @@ public final class PolicyBinder {
 		LoadBalancing loadBalancer = validateLoadBalancer(spec.loadBalancer(), errors);
 		RetryPolicy retries = validateRetries(spec.retries(), errors);
 		CircuitBreaking circuitBreaker = validateCircuitBreaker(spec.circuitBreaker(), errors);
+		OutlierDetection outlierDetection = validateOutlierDetection(spec.outlierDetection(), errors);
 		errors.throwIfAny(service);
-		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker);
+		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker,
+				outlierDetection);
+	}
+
+	private static OutlierDetection validateOutlierDetection(OutlierDetectionSpec spec, Errors errors) {
+		OutlierDetection defaults = OutlierDetection.DEFAULT;
+		if (spec == null) {
+			return defaults;
+		}
+		String field = PREFIX + ".outlier-detection";
+		int consecutive = defaults.consecutiveFailures();
+		if (spec.consecutiveFailures() != null) {
+			consecutive = spec.consecutiveFailures();
+			if (consecutive < 1 || consecutive > 1000) {
+				errors.at(field + ".consecutive-failures", "must be 1 to 1000, was " + consecutive);
+			}
+		}
+		Duration base = (spec.baseEjectionTime() != null)
+				? positive(field + ".base-ejection-time", spec.baseEjectionTime(), Duration.ofHours(1), errors)
+				: defaults.baseEjectionTime();
+		Duration max = (spec.maxEjectionTime() != null)
+				? positive(field + ".max-ejection-time", spec.maxEjectionTime(), Duration.ofHours(24), errors)
+				: defaults.maxEjectionTime();
+		if (base != null && max != null && max.compareTo(base) < 0) {
+			if (spec.maxEjectionTime() != null) {
+				errors.at(field + ".max-ejection-time",
+						"must not be less than base-ejection-time (" + format(base) + "), was " + format(max));
+			}
+			else {
+				max = base;
+			}
+		}
+		int percent = defaults.maxEjectedPercent();
+		if (spec.maxEjectedPercent() != null) {
+			percent = spec.maxEjectedPercent();
+			if (percent < 0 || percent > 100) {
+				errors.at(field + ".max-ejected-percent", "must be 0 to 100, was " + percent);
+			}
+		}
+		if (base == null || max == null) {
+			return null;
+		}
+		return new OutlierDetection(spec.enabled() == null || spec.enabled(), consecutive, base, max, percent);
 	}
 
 	private static CircuitBreaking validateCircuitBreaker(CircuitBreakerSpec spec, Errors errors) {
@@ -498,7 +541,12 @@ public final class PolicyBinder {
 
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
 	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
-			LoadBalancerSpec loadBalancer, RetriesSpec retries, CircuitBreakerSpec circuitBreaker) {
+			LoadBalancerSpec loadBalancer, RetriesSpec retries, CircuitBreakerSpec circuitBreaker,
+			OutlierDetectionSpec outlierDetection) {
+	}
+
+	record OutlierDetectionSpec(Boolean enabled, Integer consecutiveFailures, Duration baseEjectionTime,
+			Duration maxEjectionTime, Integer maxEjectedPercent) {
 	}
 
 	record CircuitBreakerSpec(Boolean enabled, Float failureRate, Float slowCallRate, Duration slowCallDuration,

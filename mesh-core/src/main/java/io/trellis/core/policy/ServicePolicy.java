@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param loadBalancer how requests are spread over the chosen endpoints
  * @param retries when and how failed requests are tried again
  * @param circuitBreaker when calls to the service stop while it fails
+ * @param outlierDetection when one endpoint that keeps failing is left out
  */
 public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
-		LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker) {
+		LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker,
+		OutlierDetection outlierDetection) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -39,6 +41,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		loadBalancer = (loadBalancer != null) ? loadBalancer : LoadBalancing.DEFAULT;
 		retries = (retries != null) ? retries : RetryPolicy.DEFAULT;
 		circuitBreaker = (circuitBreaker != null) ? circuitBreaker : CircuitBreaking.DISABLED;
+		outlierDetection = (outlierDetection != null) ? outlierDetection : OutlierDetection.DEFAULT;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -50,7 +53,8 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 
 	/** A policy with the default load balancing and retries. */
 	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
-		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT, CircuitBreaking.DISABLED);
+		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT, CircuitBreaking.DISABLED,
+				OutlierDetection.DEFAULT);
 	}
 
 	/** The policy of a service that has no policy of its own and no mesh-wide defaults. */

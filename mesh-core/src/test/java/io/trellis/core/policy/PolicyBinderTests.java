@@ -317,6 +317,35 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void outlierDetectionIsOnWithEnvoysConsecutiveFailuresAndCanBeTunedOrTurnedOff() throws IOException {
+		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").outlierDetection()).isEqualTo(OutlierDetection.DEFAULT);
+		OutlierDetection tuned = bind("orders", """
+				mesh.policy.outlier-detection:
+				  consecutive-failures: 3
+				  base-ejection-time: 10s
+				  max-ejection-time: 1m
+				  max-ejected-percent: 20
+				""").outlierDetection();
+		assertThat(tuned).isEqualTo(new OutlierDetection(true, 3, Duration.ofSeconds(10), Duration.ofMinutes(1), 20));
+		assertThat(tuned.ejectionTime(1)).isEqualTo(Duration.ofSeconds(10));
+		assertThat(tuned.ejectionTime(4)).isEqualTo(Duration.ofSeconds(40));
+		assertThat(tuned.ejectionTime(100)).isEqualTo(Duration.ofMinutes(1));
+		assertThat(bind("orders", "mesh.policy.outlier-detection.enabled: false\n").outlierDetection().enabled())
+			.isFalse();
+		PolicyException ex = bindFails("orders", """
+				mesh.policy.outlier-detection:
+				  consecutive-failures: 0
+				  base-ejection-time: 1m
+				  max-ejection-time: 10s
+				  max-ejected-percent: 101
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.outlier-detection.consecutive-failures",
+					"mesh.policy.outlier-detection.max-ejection-time",
+					"mesh.policy.outlier-detection.max-ejected-percent");
+	}
+
+	@Test
 	void routeToUndefinedSubsetIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", """
 				mesh.policy:

@@ -8,6 +8,7 @@ import java.util.Map;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.trellis.core.policy.CircuitBreaking;
 import io.trellis.core.policy.LoadBalancing;
+import io.trellis.core.policy.OutlierDetection;
 import io.trellis.core.policy.RetryPolicy;
 import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
@@ -205,6 +206,14 @@ public class MeshEndpoint {
 				}
 			}
 			policy.put("circuitBreaker", circuitBreaker);
+			OutlierDetection detection = active.outlierDetection();
+			Map<String, Object> outliers = new LinkedHashMap<>();
+			outliers.put("enabled", detection.enabled());
+			outliers.put("consecutiveFailures", detection.consecutiveFailures());
+			outliers.put("baseEjectionTime", detection.baseEjectionTime().toString());
+			outliers.put("maxEjectionTime", detection.maxEjectionTime().toString());
+			outliers.put("maxEjectedPercent", detection.maxEjectedPercent());
+			policy.put("outlierDetection", outliers);
 		}
 		return policy;
 	}

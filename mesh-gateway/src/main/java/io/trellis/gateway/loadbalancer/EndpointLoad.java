@@ -22,6 +22,18 @@ final class EndpointLoad {
 
 	private long samples;
 
+	private int consecutiveFailures;
+
+	/** When the current ejection ends ({@link System#nanoTime()}), or 0 when not ejected. */
+	private long ejectedUntil;
+
+	/** Ejected and not yet back: after the ejection ends, one probe at a time until one succeeds. */
+	private boolean onProbation;
+
+	private boolean probing;
+
+	private int timesEjected;
+
 	EndpointLoad(long defaultRttNanos, long now) {
 		this.estimateNanos = defaultRttNanos;
 		this.updatedAt = now;
@@ -77,6 +89,84 @@ final class EndpointLoad {
 
 	synchronized long samples() {
 		return this.samples;
+	}
+
+	/** Whether a request may go to the endpoint now (not ejected, and no probe in flight on probation). */
+	synchronized boolean available(long now) {
+		if (!this.onProbation) {
+			return true;
+		}
+		return now - this.ejectedUntil >= 0 && !this.probing;
+	}
+
+	/** Claims the probe if the endpoint is on probation and its ejection is over. @return whether this request is the probe */
+	synchronized boolean claimProbe(long now) {
+		if (this.onProbation && now - this.ejectedUntil >= 0 && !this.probing) {
+			this.probing = true;
+			return true;
+		}
+		return false;
+	}
+
+	/**
+	 * Counts a request's outcome toward ejection.
+	 * @return +1 when the endpoint was ejected now (from in service), -1 when it came back, else 0
+	 */
+	synchronized int outcome(boolean failed, boolean probe, long now, io.trellis.core.policy.OutlierDetection detection,
+			java.util.function.BooleanSupplier mayEject) {
+		if (probe) {
+			this.probing = false;
+			if (failed) {
+				this.timesEjected++;
+				this.ejectedUntil = now + detection.ejectionTime(this.timesEjected).toNanos();
+				return 0;
+			}
+			this.onProbation = false;
+			this.ejectedUntil = 0;
+			this.consecutiveFailures = 0;
+			return -1;
+		}
+		if (!failed) {
+			this.consecutiveFailures = 0;
+			return 0;
+		}
+		this.consecutiveFailures++;
+		if (!detection.enabled() || this.onProbation || this.consecutiveFailures < detection.consecutiveFailures()
+				|| !mayEject.getAsBoolean()) {
+			return 0;
+		}
+		this.timesEjected++;
+		this.consecutiveFailures = 0;
+		this.onProbation = true;
+		this.ejectedUntil = now + detection.ejectionTime(this.timesEjected).toNanos();
+		return 1;
+	}
+
+	/** A probe ended without an outcome (given up): another may be tried. */
+	synchronized void releaseProbe() {
+		this.probing = false;
+	}
+
+	/** Puts an ejected endpoint back at once (outlier detection was turned off). @return whether it was out */
+	synchronized boolean readmit() {
+		boolean out = this.onProbation;
+		this.onProbation = false;
+		this.probing = false;
+		this.ejectedUntil = 0;
+		this.consecutiveFailures = 0;
+		return out;
+	}
+
+	/** For the admin endpoint: ejection state now. */
+	synchronized java.util.Map<String, Object> ejection(long now) {
+		java.util.Map<String, Object> state = new java.util.LinkedHashMap<>();
+		boolean ejected = this.onProbation && now - this.ejectedUntil < 0;
+		state.put("ejected", ejected);
+		state.put("onProbation", this.onProbation && !ejected);
+		state.put("ejectedForMillis", ejected ? (this.ejectedUntil - now) / 1_000_000 : 0);
+		state.put("timesEjected", this.timesEjected);
+		state.put("consecutiveFailures", this.consecutiveFailures);
+		return state;
 	}
 
 	private double weight(long now, long decayNanos) {

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 
 import io.trellis.core.policy.LoadBalancing;
+import io.trellis.core.policy.OutlierDetection;
 import io.trellis.core.policy.Subset;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
@@ -77,6 +78,10 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 				&& route.getMetadata().get(PolicyCompiler.LOAD_BALANCING_METADATA) instanceof LoadBalancing routed)
 						? routed : LoadBalancing.DEFAULT;
 		exchange.getAttributes().put(MeshExchangeAttributes.LOAD_BALANCING_ATTR, settings);
+		OutlierDetection detection = (route != null
+				&& route.getMetadata().get(PolicyCompiler.OUTLIER_DETECTION_METADATA) instanceof OutlierDetection routed)
+						? routed : OutlierDetection.DEFAULT;
+		exchange.getAttributes().put(MeshExchangeAttributes.OUTLIER_DETECTION_ATTR, detection);
 		ServerHttpRequest original = exchange.getRequest();
 		DefaultRequest<RequestDataContext> request = new DefaultRequest<>(new RequestDataContext(new RequestData(
 				original.getMethod(), original.getURI(), original.getHeaders(), NO_COOKIES, exchange.getAttributes())));
@@ -91,7 +96,7 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 			exchange.getAttributes().put(GATEWAY_LOADBALANCER_RESPONSE_ATTR, response);
 			// The rest of the chain ends when the endpoint's response headers have arrived (the
 			// body is written after, by a filter outside this one): that is the latency sample.
-			ServiceBalancer.Call call = balancer.begin(instance, settings);
+			ServiceBalancer.Call call = balancer.begin(instance, settings, detection);
 			if (exchange.getAttribute(MeshExchangeAttributes.TRIED_ENDPOINTS_ATTR) instanceof List<?> tried) {
 				@SuppressWarnings("unchecked")
 				List<String> names = (List<String>) tried;
@@ -99,12 +104,17 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 			}
 			return chain.filter(exchange).doFinally((signal) -> {
 				switch (signal) {
-					case ON_COMPLETE -> call.responded();
+					case ON_COMPLETE -> call.responded(statusOf(exchange));
 					case ON_ERROR -> call.failed();
 					default -> call.cancelled();
 				}
 			});
 		});
+	}
+
+	private static int statusOf(ServerWebExchange exchange) {
+		org.springframework.http.HttpStatusCode status = exchange.getResponse().getStatusCode();
+		return (status != null) ? status.value() : 200;
 	}
 
 	private static MeshException noEndpoints(ServerWebExchange exchange, String service) {

@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 import io.trellis.core.policy.LoadBalancing;
+import io.trellis.core.policy.OutlierDetection;
 import io.trellis.gateway.route.MeshExchangeAttributes;
 import reactor.core.publisher.Mono;
 
@@ -53,6 +54,9 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 
 	private final AtomicInteger next = new AtomicInteger(ThreadLocalRandom.current().nextInt(1 << 16));
 
+	/** Endpoints ejected or on probation now: while there are none, choosing skips the check. */
+	private final AtomicInteger outliers = new AtomicInteger();
+
 	public ServiceBalancer(String service, SubsetServiceInstanceListSupplier instances) {
 		this(service, instances, System::nanoTime);
 	}
@@ -70,7 +74,9 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 	@Override
 	public Mono<Response<ServiceInstance>> choose(Request request) {
 		LoadBalancing settings = settingsOf(request);
-		ServiceInstance chosen = choose(untried(this.instances.instances(request), request), settings);
+		OutlierDetection detection = detectionOf(request);
+		List<ServiceInstance> candidates = untried(this.instances.instances(request), request);
+		ServiceInstance chosen = choose(inService(candidates, detection, settings), settings);
 		return Mono.just((chosen != null) ? new DefaultResponse(chosen) : new EmptyResponse());
 	}
 
@@ -83,6 +89,52 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 			return settings;
 		}
 		return LoadBalancing.DEFAULT;
+	}
+
+	/** The outlier detection the route chose ({@link MeshExchangeAttributes#OUTLIER_DETECTION_ATTR}), else the default. */
+	static OutlierDetection detectionOf(Request<?> request) {
+		if (request.getContext() instanceof RequestDataContext context && context.getClientRequest() != null
+				&& context.getClientRequest().getAttributes() != null
+				&& context.getClientRequest().getAttributes()
+					.get(MeshExchangeAttributes.OUTLIER_DETECTION_ATTR) instanceof OutlierDetection detection) {
+			return detection;
+		}
+		return OutlierDetection.DEFAULT;
+	}
+
+	/**
+	 * The candidates not ejected (and not on probation with a probe in flight); all of them
+	 * when that leaves none, as Envoy's panic mode: a guess beats refusing every request.
+	 */
+	List<ServiceInstance> inService(List<ServiceInstance> candidates, OutlierDetection detection,
+			LoadBalancing settings) {
+		if (this.outliers.get() <= 0) {
+			return candidates;
+		}
+		if (!detection.enabled()) {
+			// Turned off by a new policy: everyone is back.
+			this.loads.values().forEach((load) -> {
+				if (load.readmit()) {
+					this.outliers.decrementAndGet();
+				}
+			});
+			return candidates;
+		}
+		long now = this.clock.getAsLong();
+		List<ServiceInstance> available = new java.util.ArrayList<>(candidates.size());
+		for (ServiceInstance candidate : candidates) {
+			if (load(candidate, settings).available(now)) {
+				available.add(candidate);
+			}
+		}
+		return available.isEmpty() ? candidates : available;
+	}
+
+	/** Whether one more endpoint may be ejected: at most the policy's share of them, but always one. */
+	private boolean mayEject(OutlierDetection detection) {
+		int endpoints = Math.max(1, this.instances.size());
+		int allowed = Math.max(1, endpoints * detection.maxEjectedPercent() / 100);
+		return this.outliers.get() < allowed;
 	}
 
 	/** The candidates without those this request already tried, unless that leaves none. */
@@ -139,11 +191,18 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 		return (loadB.cost(now, decay) < loadA.cost(now, decay)) ? b : a;
 	}
 
-	/** Starts a request to {@code instance}; the caller ends it exactly once. */
+	/** Starts a request to {@code instance} with the default outlier detection; the caller ends it exactly once. */
 	public Call begin(ServiceInstance instance, LoadBalancing settings) {
+		return begin(instance, settings, OutlierDetection.DEFAULT);
+	}
+
+	/** Starts a request to {@code instance}; the caller ends it exactly once. */
+	public Call begin(ServiceInstance instance, LoadBalancing settings, OutlierDetection detection) {
 		EndpointLoad load = load(instance, settings);
 		load.started();
-		return new Call(load, this.clock.getAsLong(), settings.decay().toNanos(), this.clock);
+		long now = this.clock.getAsLong();
+		boolean probe = load.claimProbe(now);
+		return new Call(this, load, now, settings.decay().toNanos(), detection, probe);
 	}
 
 	/** Drops what is known of endpoints no longer in {@code current}. */
@@ -165,6 +224,7 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 			state.put("latencyEstimateMillis",
 					Math.round(load.estimateNanos(now, settings.decay().toNanos()) / 10_000.0) / 100.0);
 			state.put("responses", load.samples());
+			state.putAll(load.ejection(now));
 			endpoints.put(id, state);
 		});
 		return endpoints;
@@ -187,50 +247,81 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 	/** One request in flight to an endpoint. */
 	public static final class Call {
 
+		private final ServiceBalancer balancer;
+
 		private final EndpointLoad load;
 
 		private final long started;
 
 		private final long decayNanos;
 
-		private final LongSupplier clock;
+		private final OutlierDetection detection;
+
+		private final boolean probe;
 
 		private final AtomicInteger ended = new AtomicInteger();
 
-		Call(EndpointLoad load, long started, long decayNanos, LongSupplier clock) {
+		Call(ServiceBalancer balancer, EndpointLoad load, long started, long decayNanos, OutlierDetection detection,
+				boolean probe) {
+			this.balancer = balancer;
 			this.load = load;
 			this.started = started;
 			this.decayNanos = decayNanos;
-			this.clock = clock;
+			this.detection = detection;
+			this.probe = probe;
 		}
 
-		/** The endpoint answered (any status): its latency is a sample. */
-		public void responded() {
+		/** Whether this request is the probe of an endpoint on probation. */
+		public boolean isProbe() {
+			return this.probe;
+		}
+
+		/** The endpoint answered with {@code status}: its latency is a sample; a 5xx counts toward ejection. */
+		public void responded(int status) {
 			if (this.ended.compareAndSet(0, 1)) {
-				long now = this.clock.getAsLong();
+				long now = this.balancer.clock.getAsLong();
 				this.load.ended(now, now - this.started, this.decayNanos);
+				this.balancer.count(this.load.outcome(status >= 500, this.probe, now, this.detection,
+						() -> this.balancer.mayEject(this.detection)));
 			}
 		}
 
-		/** No answer: the connection failed. Counts as a slow answer (at least 1 s). */
+		/** The endpoint answered (status not known): a success. */
+		public void responded() {
+			responded(200);
+		}
+
+		/** No answer: the connection failed. Counts as a slow answer (at least 1 s) and a failure. */
 		public void failed() {
 			if (this.ended.compareAndSet(0, 1)) {
-				long now = this.clock.getAsLong();
+				long now = this.balancer.clock.getAsLong();
 				this.load.ended(now, Math.max(now - this.started, FAILURE_PENALTY_NANOS), this.decayNanos);
+				this.balancer.count(this.load.outcome(true, this.probe, now, this.detection,
+						() -> this.balancer.mayEject(this.detection)));
 			}
 		}
 
 		/**
 		 * The request was given up (the caller left or the timeout fired): the endpoint had not
-		 * answered within the time waited, which raises its estimate if it was lower.
+		 * answered within the time waited, which raises its estimate if it was lower. It counts
+		 * neither for nor against the endpoint's ejection.
 		 */
 		public void cancelled() {
 			if (this.ended.compareAndSet(0, 1)) {
-				long now = this.clock.getAsLong();
+				long now = this.balancer.clock.getAsLong();
 				this.load.abandoned(now, now - this.started);
+				if (this.probe) {
+					this.load.releaseProbe();
+				}
 			}
 		}
 
+	}
+
+	private void count(int change) {
+		if (change != 0) {
+			this.outliers.addAndGet(change);
+		}
 	}
 
 }

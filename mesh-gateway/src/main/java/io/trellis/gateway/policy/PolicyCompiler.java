@@ -71,6 +71,9 @@ public class PolicyCompiler {
 	/** The route metadata holding the policy's {@link io.trellis.core.policy.LoadBalancing}. */
 	public static final String LOAD_BALANCING_METADATA = "mesh.load-balancing";
 
+	/** The route metadata holding the policy's {@link io.trellis.core.policy.OutlierDetection}. */
+	public static final String OUTLIER_DETECTION_METADATA = "mesh.outlier-detection";
+
 	public CompiledService compile(ServicePolicy policy, String version) {
 		String service = policy.service();
 		URI uri = URI.create(MeshLoadBalancerFilter.SCHEME + "://" + service);
@@ -102,6 +105,7 @@ public class PolicyCompiler {
 				.metadata("mesh.service", service)
 				.metadata("mesh.policy-version", version)
 				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())
+				.metadata(OUTLIER_DETECTION_METADATA, policy.outlierDetection())
 				.build();
 			routes.add(new CompiledRoute(rule.match(), route));
 		}

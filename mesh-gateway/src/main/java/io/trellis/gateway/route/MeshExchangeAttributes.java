@@ -15,6 +15,9 @@ public final class MeshExchangeAttributes {
 	/** The {@link io.trellis.core.policy.LoadBalancing} of the policy the request was routed by. */
 	public static final String LOAD_BALANCING_ATTR = qualify("load-balancing");
 
+	/** The {@link io.trellis.core.policy.OutlierDetection} of the policy the request was routed by. */
+	public static final String OUTLIER_DETECTION_ATTR = qualify("outlier-detection");
+
 	/**
 	 * The endpoints (instance ids) already tried for this request, in order; present when the
 	 * route retries, so a retry goes to another endpoint when there is one.

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.LoadBalancing.Type;
+import io.trellis.core.policy.OutlierDetection;
 import io.trellis.core.registry.Endpoint;
 import io.trellis.core.registry.ServiceEndpoints;
 import io.trellis.gateway.discovery.EndpointRegistry;
@@ -166,6 +167,97 @@ class ServiceBalancerTests {
 		this.balancer.retainOnly(this.instances.subList(0, 1));
 
 		assertThat(this.balancer.describe(PEAK_EWMA)).containsOnlyKeys("o-1");
+	}
+
+	private static final OutlierDetection DETECTION = new OutlierDetection(true, 3, Duration.ofSeconds(2),
+			Duration.ofSeconds(5), 50);
+
+	@Test
+	void consecutiveFailuresEjectAnEndpointThatComesBackThroughOneProbe() {
+		ServiceInstance failing = this.instances.get(0);
+		for (int i = 0; i < 3; i++) {
+			end(failing, 503);
+		}
+		assertThat(state(failing)).containsEntry("ejected", true).containsEntry("timesEjected", 1);
+		assertThat(chosen(300)).doesNotContainKey("o-1");
+
+		this.now.addAndGet(Duration.ofMillis(2001).toNanos());
+		assertThat(state(failing)).containsEntry("ejected", false).containsEntry("onProbation", true);
+		// One probe at a time: the endpoint is not chosen while its probe is out.
+		ServiceBalancer.Call probe = this.balancer.begin(failing, PEAK_EWMA, DETECTION);
+		assertThat(probe.isProbe()).isTrue();
+		assertThat(this.balancer.inService(this.instances, DETECTION, PEAK_EWMA)).doesNotContain(failing);
+		probe.responded(200);
+
+		assertThat(state(failing)).containsEntry("onProbation", false).containsEntry("ejected", false);
+		assertThat(chosen(300)).containsKey("o-1");
+	}
+
+	@Test
+	void aFailedProbeEjectsAgainForLongerUpToTheMaximum() {
+		ServiceInstance failing = this.instances.get(0);
+		for (int i = 0; i < 3; i++) {
+			end(failing, 502);
+		}
+		this.now.addAndGet(Duration.ofMillis(2001).toNanos());
+		this.balancer.begin(failing, PEAK_EWMA, DETECTION).failed();
+		assertThat(state(failing)).containsEntry("ejected", true).containsEntry("timesEjected", 2);
+		assertThat((long) state(failing).get("ejectedForMillis")).isBetween(3900L, 4000L);
+
+		this.now.addAndGet(Duration.ofMillis(4001).toNanos());
+		this.balancer.begin(failing, PEAK_EWMA, DETECTION).responded(500);
+		assertThat((long) state(failing).get("ejectedForMillis")).as("3 × 2 s, capped at 5 s").isBetween(4900L, 5000L);
+	}
+
+	@Test
+	void successesInBetweenResetTheCountAndNoMoreThanTheMaximumShareIsEjected() {
+		ServiceInstance first = this.instances.get(0);
+		end(first, 503);
+		end(first, 503);
+		end(first, 200);
+		end(first, 503);
+		assertThat(state(first)).containsEntry("ejected", false);
+
+		for (ServiceInstance instance : this.instances) {
+			for (int i = 0; i < 3; i++) {
+				end(instance, 503);
+			}
+		}
+		// 50% of three endpoints: one may be out at a time.
+		long ejected = this.instances.stream().filter((i) -> (boolean) state(i).get("ejected")).count();
+		assertThat(ejected).isEqualTo(1);
+	}
+
+	@Test
+	void withEveryCandidateEjectedAllAreUsedAndTurningDetectionOffBringsThemBack() {
+		ServiceInstance only = this.instances.get(0);
+		for (int i = 0; i < 3; i++) {
+			end(only, 503);
+		}
+		assertThat(this.balancer.inService(List.of(only), DETECTION, PEAK_EWMA)).containsExactly(only);
+
+		OutlierDetection off = new OutlierDetection(false, 3, Duration.ofSeconds(2), Duration.ofSeconds(5), 50);
+		assertThat(this.balancer.inService(this.instances, off, PEAK_EWMA)).hasSize(3);
+		assertThat(state(only)).containsEntry("ejected", false).containsEntry("onProbation", false);
+	}
+
+	private void end(ServiceInstance instance, int status) {
+		this.balancer.begin(instance, PEAK_EWMA, DETECTION).responded(status);
+	}
+
+	private Map<String, Object> state(ServiceInstance instance) {
+		return this.balancer.describe(PEAK_EWMA).get(instance.getInstanceId());
+	}
+
+	private Map<String, Integer> chosen(int requests) {
+		Map<String, Integer> counts = new HashMap<>();
+		for (int i = 0; i < requests; i++) {
+			ServiceInstance chosen = this.balancer
+				.choose(this.balancer.inService(this.instances, DETECTION, PEAK_EWMA), PEAK_EWMA);
+			counts.merge(chosen.getInstanceId(), 1, Integer::sum);
+			this.balancer.begin(chosen, PEAK_EWMA, DETECTION).responded(200);
+		}
+		return counts;
 	}
 
 	/** Sends {@code requests} one after the other, each answered after its endpoint's latency. */
