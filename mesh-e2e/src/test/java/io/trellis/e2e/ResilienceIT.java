@@ -105,6 +105,7 @@ class ResilienceIT {
 		assertThat(atTheSecondHop.json().get("message").asString()).contains("application was not called");
 
 		assertThat(received()).isEqualTo(before);
+		assertThat(metric("trellis_mesh_errors_total", "reason=\"deadline-exceeded\"")).isGreaterThanOrEqualTo(1.0);
 		Response malformed = HttpCall.get(this.frontend.outbound("/orders"),
 				Map.of("Host", "orders", "x-trellis-timeout-ms", "soon"));
 		assertThat(malformed.status()).isEqualTo(400);
@@ -219,6 +220,9 @@ class ResilienceIT {
 		assertThat(received).isLessThanOrEqualTo((int) (requests * 1.2) + minimum + 2);
 		assertThat(received).isGreaterThan(requests);
 		assertThat(budgetExhausted).isPositive();
+		assertThat(metric("trellis_retry_budget_exhausted_total", "destination=\"orders\"")).isGreaterThanOrEqualTo(
+				budgetExhausted);
+		assertThat(metric("trellis_retries_total", "destination=\"orders\"")).isGreaterThanOrEqualTo(received - requests);
 		JsonNode budget = this.frontend.mesh().path("policies").path("orders").path("retries").path("budget");
 		assertThat(budget.path("exhausted").asLong()).isGreaterThanOrEqualTo(budgetExhausted);
 		assertThat(budget.path("retriesInWindow").asLong()).isPositive().isLessThanOrEqualTo(received - requests);
@@ -259,8 +263,9 @@ class ResilienceIT {
 		assertThat(breaker.path("state").asString()).isEqualTo("OPEN");
 		// Resilience4j's own count of refused calls (it may miss the one refused as it opened).
 		assertThat(breaker.path("notPermittedCalls").asLong()).isBetween(19L, 20L);
-		assertThat(HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus").body())
-			.contains("trellis_circuit_breaker_state{destination=\"orders\"} 1.0");
+		assertThat(metric("trellis_circuit_breaker_state", "destination=\"orders\"")).isEqualTo(1.0);
+		assertThat(metric("trellis_mesh_errors_total", "destination=\"orders\"", "reason=\"circuit-open\""))
+			.isEqualTo(20.0);
 
 		// Healthy again: after the wait, probes close the breaker.
 		this.apps.forEach((app) -> app.setStatus(200));
@@ -275,6 +280,25 @@ class ResilienceIT {
 		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
 				this.frontend);
 		assertThat(breaker().path("enabled").asBoolean()).isFalse();
+	}
+
+	/** A counter or gauge from the frontend sidecar's Prometheus endpoint, summed over matching series. */
+	private double metric(String name, String... labels) {
+		String scrape = HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus").body();
+		double sum = 0;
+		for (String line : scrape.split("\n")) {
+			if (!line.startsWith(name + "{")) {
+				continue;
+			}
+			boolean matches = true;
+			for (String label : labels) {
+				matches &= line.contains(label);
+			}
+			if (matches) {
+				sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+			}
+		}
+		return sum;
 	}
 
 	private JsonNode breaker() {
@@ -310,6 +334,7 @@ class ResilienceIT {
 			.path("endpoints").path(failingInstance);
 		assertThat(endpoint.path("ejected").asBoolean()).as("%s", endpoint).isTrue();
 		assertThat(endpoint.path("timesEjected").asInt()).isEqualTo(1);
+		assertThat(metric("trellis_outlier_ejections_total", "destination=\"orders\"")).isEqualTo(1.0);
 
 		failing.setStatus(200);
 		await("the instance is back after a probe").atMost(Duration.ofSeconds(10))

@@ -17,6 +17,7 @@ import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.breaker.CircuitBreakers;
+import io.trellis.gateway.metrics.MeshMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
@@ -93,8 +94,8 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MeshLoadBalancers meshLoadBalancers(EndpointRegistry registry) {
-		return new MeshLoadBalancers(registry);
+	MeshLoadBalancers meshLoadBalancers(EndpointRegistry registry, MeshMetrics metrics) {
+		return new MeshLoadBalancers(registry, metrics);
 	}
 
 	@Bean
@@ -116,8 +117,8 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MeshErrorWebExceptionHandler meshErrorWebExceptionHandler() {
-		return new MeshErrorWebExceptionHandler();
+	MeshErrorWebExceptionHandler meshErrorWebExceptionHandler(MeshMetrics metrics) {
+		return new MeshErrorWebExceptionHandler(metrics);
 	}
 
 	@Bean
@@ -141,9 +142,15 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
-			RetryBudgets budgets, CircuitBreakers breakers) {
+			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
-				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets, breakers));
+				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets, breakers, metrics));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	MeshMetrics meshMetrics(ObjectProvider<MeterRegistry> meters) {
+		return new MeshMetrics(meters.getIfAvailable());
 	}
 
 	@Bean

@@ -1,14 +1,11 @@
 package io.trellis.gateway.error;
 
-import java.io.IOException;
-import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 
-import io.netty.channel.ConnectTimeoutException;
+import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.route.Listener;
 import io.trellis.gateway.route.MeshExchangeAttributes;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.client.PrematureCloseException;
 
 import org.springframework.cloud.gateway.support.TimeoutException;
 import org.springframework.core.Ordered;
@@ -30,6 +27,17 @@ public class MeshErrorWebExceptionHandler implements WebExceptionHandler, Ordere
 	/** Runs before Spring Boot's default handler (order -1). */
 	public static final int ORDER = -2;
 
+	private final MeshMetrics metrics;
+
+	public MeshErrorWebExceptionHandler() {
+		this(MeshMetrics.NONE);
+	}
+
+	/** @param metrics counts each mesh-made answer by destination and reason */
+	public MeshErrorWebExceptionHandler(MeshMetrics metrics) {
+		this.metrics = metrics;
+	}
+
 	@Override
 	public int getOrder() {
 		return ORDER;
@@ -42,6 +50,7 @@ public class MeshErrorWebExceptionHandler implements WebExceptionHandler, Ordere
 		if (mesh == null || response.isCommitted()) {
 			return Mono.error(ex);
 		}
+		this.metrics.meshError(mesh.getService(), mesh.getError().reason());
 		response.setStatusCode(mesh.getError().status());
 		HttpHeaders headers = response.getHeaders();
 		headers.set(MeshError.HEADER, mesh.getError().reason());

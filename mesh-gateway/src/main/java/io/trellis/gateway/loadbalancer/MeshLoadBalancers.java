@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.metrics.MeshMetrics;
 
 
 /**
@@ -19,8 +20,16 @@ public class MeshLoadBalancers {
 
 	private final Map<String, ServiceBalancer> balancers = new ConcurrentHashMap<>();
 
+	private final MeshMetrics metrics;
+
 	public MeshLoadBalancers(EndpointRegistry registry) {
+		this(registry, MeshMetrics.NONE);
+	}
+
+	/** @param metrics counts ejections */
+	public MeshLoadBalancers(EndpointRegistry registry, MeshMetrics metrics) {
 		this.registry = registry;
+		this.metrics = metrics;
 	}
 
 	/** The balancer of a service, created on first use. */
@@ -35,7 +44,9 @@ public class MeshLoadBalancers {
 	}
 
 	private ServiceBalancer create(String service) {
-		return new ServiceBalancer(service, new SubsetServiceInstanceListSupplier(service, this.registry));
+		ServiceBalancer balancer = new ServiceBalancer(service, new SubsetServiceInstanceListSupplier(service, this.registry));
+		balancer.onEjection(() -> this.metrics.ejection(service));
+		return balancer;
 	}
 
 }

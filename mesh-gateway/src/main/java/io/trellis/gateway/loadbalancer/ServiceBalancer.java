@@ -318,9 +318,20 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 
 	}
 
+	private volatile Runnable onEjection = () -> {
+	};
+
+	/** Told of each ejection (for the ejection counter). */
+	public void onEjection(Runnable listener) {
+		this.onEjection = listener;
+	}
+
 	private void count(int change) {
 		if (change != 0) {
 			this.outliers.addAndGet(change);
+			if (change > 0) {
+				this.onEjection.run();
+			}
 		}
 	}
 

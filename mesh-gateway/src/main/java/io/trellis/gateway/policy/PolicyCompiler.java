@@ -9,6 +9,7 @@ import io.trellis.core.policy.ServicePolicy;
 import io.trellis.gateway.breaker.CircuitBreakerFilter;
 import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
+import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.CompiledService;
@@ -54,6 +55,8 @@ public class PolicyCompiler {
 
 	private final CircuitBreakers breakers;
 
+	private final MeshMetrics metrics;
+
 	/** A compiler with retry budgets and circuit breakers of its own. */
 	public PolicyCompiler() {
 		this(new RetryBudgets(), new CircuitBreakers());
@@ -62,10 +65,20 @@ public class PolicyCompiler {
 	/**
 	 * @param budgets the destinations' retry budgets, shared by every version compiled
 	 * @param breakers the destinations' circuit breakers, shared likewise
+	 * @param metrics counts retries and refused retries
 	 */
-	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers) {
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics) {
 		this.budgets = budgets;
 		this.breakers = breakers;
+		this.metrics = metrics;
+	}
+
+	/**
+	 * @param budgets the destinations' retry budgets, shared by every version compiled
+	 * @param breakers the destinations' circuit breakers, shared likewise
+	 */
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers) {
+		this(budgets, breakers, MeshMetrics.NONE);
 	}
 
 	/** The route metadata holding the policy's {@link io.trellis.core.policy.LoadBalancing}. */
@@ -94,7 +107,7 @@ public class PolicyCompiler {
 			GatewayFilter split = new OrderedGatewayFilter(new SubsetSplitFilter(rule.to(), policy.subsets()),
 					SPLIT_ORDER);
 			GatewayFilter retry = new OrderedGatewayFilter(
-					new RetryFilter(service, policy.retries(), rule.retryable(), this.budgets.get(service)), RETRY_ORDER);
+					new RetryFilter(service, policy.retries(), rule.retryable(), this.budgets.get(service), this.metrics), RETRY_ORDER);
 			Route route = Route.async()
 				.id(service + "#" + i)
 				.uri(uri)

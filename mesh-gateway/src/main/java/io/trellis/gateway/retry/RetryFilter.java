@@ -12,6 +12,7 @@ import io.trellis.core.policy.RetryPolicy;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
 import io.trellis.gateway.error.UpstreamFailures;
+import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.route.MeshExchangeAttributes;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -62,11 +63,19 @@ public class RetryFilter implements GatewayFilter {
 
 	private final RetryBudget budget;
 
+	private final MeshMetrics metrics;
+
 	public RetryFilter(String service, RetryPolicy policy, boolean routeRetryable, RetryBudget budget) {
+		this(service, policy, routeRetryable, budget, MeshMetrics.NONE);
+	}
+
+	public RetryFilter(String service, RetryPolicy policy, boolean routeRetryable, RetryBudget budget,
+			MeshMetrics metrics) {
 		this.service = service;
 		this.policy = policy;
 		this.routeRetryable = routeRetryable;
 		this.budget = budget;
+		this.metrics = metrics;
 	}
 
 	@Override
@@ -146,6 +155,7 @@ public class RetryFilter implements GatewayFilter {
 			return finish(exchange, attempts, outcome);
 		}
 		if (!this.budget.tryWithdraw(this.policy)) {
+			this.metrics.retryBudgetExhausted(this.service);
 			if (outcome.failure() != null) {
 				return Mono.error(new MeshException(MeshError.RETRY_BUDGET_EXHAUSTED, this.service,
 						"A call to " + this.service + " failed (" + describe(outcome.failure()) + ") and its retry "
@@ -155,6 +165,7 @@ public class RetryFilter implements GatewayFilter {
 			return finish(exchange, attempts, outcome);
 		}
 		attempts.retries++;
+		this.metrics.retry(this.service);
 		discardResponse(exchange);
 		return Mono.delay(backoff(attempts.retries)).then(Mono.defer(() -> attempt(exchange, chain, attempts)));
 	}

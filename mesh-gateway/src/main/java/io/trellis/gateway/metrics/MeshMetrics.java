@@ -1,0 +1,56 @@
+package io.trellis.gateway.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The resilience counters of the sidecar, by destination service, on its admin listener's
+ * Prometheus endpoint. The destination tag takes only the names of services this sidecar calls,
+ * and the reason tag only the mesh's own error reasons, so cardinality stays bounded.
+ * <ul>
+ * <li>{@code trellis.mesh.errors{destination,reason}}: answers the mesh made itself
+ * ({@code x-trellis-error});</li>
+ * <li>{@code trellis.retries{destination}}: retries sent;</li>
+ * <li>{@code trellis.retry.budget.exhausted{destination}}: retries the budget refused;</li>
+ * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected.</li>
+ * </ul>
+ */
+public class MeshMetrics {
+
+	/** Counts nothing: for tests and sidecars without a registry. */
+	public static final MeshMetrics NONE = new MeshMetrics(null);
+
+	private final MeterRegistry registry;
+
+	public MeshMetrics(MeterRegistry registry) {
+		this.registry = registry;
+	}
+
+	public void meshError(String destination, String reason) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.mesh.errors", "destination", tag(destination), "reason", reason).increment();
+		}
+	}
+
+	public void retry(String destination) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.retries", "destination", tag(destination)).increment();
+		}
+	}
+
+	public void retryBudgetExhausted(String destination) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.retry.budget.exhausted", "destination", tag(destination)).increment();
+		}
+	}
+
+	public void ejection(String destination) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.outlier.ejections", "destination", tag(destination)).increment();
+		}
+	}
+
+	private static String tag(String destination) {
+		return (destination != null) ? destination : "none";
+	}
+
+}
