@@ -362,7 +362,7 @@ final class Scenarios {
 			results.put(type, new ArrayList<>());
 			shares.put(type, new ArrayList<>());
 		});
-		try (SlowServer slow = new SlowServer(Duration.ofMillis(50)); LoadGenerator generator = new LoadGenerator()) {
+		try (HarnessServer slow = new HarnessServer(Duration.ofMillis(50)); LoadGenerator generator = new LoadGenerator()) {
 			this.lab.registerService("lb", Map.of("fast-1", Lab.UPSTREAM, "fast-2", Lab.UPSTREAM, "slow", slow.port()));
 			Lab.write(file, "mesh.policy.load-balancer.type: peak-ewma\n");
 			// The sidecar follows a service from its first call to it.
@@ -403,6 +403,90 @@ final class Scenarios {
 				"slow instance's share", "errors"), rows);
 		this.report.paragraph("Client p99 peak-EWMA / round-robin = **"
 				+ ratio(median(results.get("peak-ewma"), 99), median(results.get("round-robin"), 99)) + "**.");
+	}
+
+	/**
+	 * S8: failures through one sidecar at a fixed rate: an instance of three dying in the middle
+	 * of a run (errors the caller saw), and a service failing every request (the load the
+	 * retries add, which the retry budget bounds).
+	 */
+	void s8() throws Exception {
+		this.report.section("S8 a dying instance and a failing service");
+		this.report.paragraph("Through sidecar A at " + this.settings.balancingRate + " req/s on "
+				+ this.settings.connections + " connections (open loop), " + this.settings.runs + " runs of "
+				+ this.settings.duration.toSeconds() + " s each. **Dying instance**: a service of three instances "
+				+ "(servers in the harness, 1 KiB answers), default policy (2 retries on connection failures and "
+				+ "resets, outlier detection); halfway through the run one instance stops at once, closing its "
+				+ "connections, as a killed process; the load generator counts every request that failed. "
+				+ "**Failing service**: one server answering 503 to everything, registered as three instances, "
+				+ "policy `retries: { retry-on: [gateway-error] }` (2 retries, the default budget of 20% plus 10/s "
+				+ "over 10 s); the server counts the requests that reach it, against those the generator sent "
+				+ "(no warm-up, so the two counts cover the same requests).");
+		List<List<String>> dying = new ArrayList<>();
+		List<List<String>> failing = new ArrayList<>();
+		try (LoadGenerator generator = new LoadGenerator()) {
+			for (int run = 0; run < this.settings.runs; run++) {
+				String service = "dying-" + run;
+				try (HarnessServer a = new HarnessServer(Duration.ZERO); HarnessServer b = new HarnessServer(Duration.ZERO);
+						HarnessServer c = new HarnessServer(Duration.ZERO)) {
+					this.lab.registerService(service, Map.of("a", a.port(), "b", b.port(), "c", c.port()));
+					Http.awaitOk("sidecar A to " + service, "http://127.0.0.1:19101/", service, Duration.ofMinutes(1),
+							this.lab.sidecarA);
+					java.util.concurrent.ScheduledExecutorService killer = java.util.concurrent.Executors
+						.newSingleThreadScheduledExecutor();
+					try {
+						killer.schedule(c::kill, this.settings.warmup.plus(this.settings.duration.dividedBy(2)).toMillis(),
+								TimeUnit.MILLISECONDS);
+						LoadGenerator.Result result = generator.run(URI.create("http://127.0.0.1:19101/"), service,
+								this.settings.connections, this.settings.balancingRate, this.settings.warmup,
+								this.settings.duration);
+						dying.add(List.of(String.valueOf(run + 1), String.valueOf(result.sent()),
+								String.valueOf(result.errors()), String.valueOf(result.incomplete()),
+								Stats.number(result.latency().getValueAtPercentile(99) / 1000.0, 1),
+								Stats.number(result.latency().getMaxValue() / 1000.0, 1)));
+					}
+					finally {
+						killer.shutdownNow();
+					}
+				}
+				String failingService = "failing-" + run;
+				try (HarnessServer down = new HarnessServer(Duration.ZERO, 503)) {
+					Lab.write(this.lab.work.resolve("policy/" + failingService + ".yml"),
+							"mesh.policy.retries: { retry-on: [ gateway-error ] }\n");
+					this.lab.registerService(failingService,
+							Map.of("f1", down.port(), "f2", down.port(), "f3", down.port()));
+					awaitServed(failingService);
+					// The sidecar follows the service from its first call.
+					Http.status("http://127.0.0.1:19101/", failingService);
+					Http.pause(Duration.ofSeconds(1));
+					long before = down.requests();
+					LoadGenerator.Result result = generator.run(URI.create("http://127.0.0.1:19101/"), failingService,
+							this.settings.connections, this.settings.balancingRate, Duration.ZERO, this.settings.duration);
+					Http.pause(Duration.ofMillis(500));
+					long reached = down.requests() - before;
+					double budget = 1.2 * result.sent() + 10 * (this.settings.duration.toSeconds() + 10);
+					failing.add(List.of(String.valueOf(run + 1), String.valueOf(result.sent()), String.valueOf(reached),
+							Stats.number((double) reached / Math.max(1, result.sent()), 2) + "×",
+							String.valueOf(Math.round(budget))));
+				}
+			}
+		}
+		this.report.paragraph("**Dying instance** (one of three stops halfway through each run):");
+		this.report.table(List.of("run", "requests", "failed", "unanswered", "p99 ms", "max ms"), dying);
+		this.report.paragraph("**Failing service** (every answer 503):");
+		this.report.table(List.of("run", "requests sent", "requests that reached it", "load from the mesh",
+				"the budget's bound (1.2 × sent + 10/s over the run and one window)"), failing);
+	}
+
+	private void awaitServed(String service) {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (System.nanoTime() < deadline) {
+			if (Http.json("http://127.0.0.1:19888/mesh/v1/policy").toString().contains("\"" + service + "\"")) {
+				return;
+			}
+			Http.pause(Duration.ofMillis(50));
+		}
+		throw new IllegalStateException("The control plane did not serve a policy for " + service + " within 30 s");
 	}
 
 	private void awaitBalancer(String type) {
