@@ -29,7 +29,6 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Latency-aware balancing on a real mesh: three instances of {@code orders}, one of them
@@ -66,16 +65,8 @@ class LoadBalancingIT {
 			}
 			this.mesh.startSidecar("orders", Map.of("version", "v1"), app.port(), Map.of());
 		}
-		await("3 instances of orders").atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(100))
-			.until(() -> HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/registry/orders")
-				.json()
-				.get("endpoints")
-				.size() == 3);
-		// The sidecar follows a service from its first call to it.
-		assertThat(HttpCall.get(this.frontend.outbound("/lb"), Map.of("Host", "orders")).status()).isEqualTo(200);
-		await().atMost(Duration.ofSeconds(10))
-			.until(() -> this.frontend.mesh().path("endpoints").path("orders").path("instances").size() == 3);
+		this.mesh.awaitRegistered("orders", 3);
+		MeshCluster.awaitFollowed(this.frontend, "orders", 3);
 	}
 
 	@AfterAll

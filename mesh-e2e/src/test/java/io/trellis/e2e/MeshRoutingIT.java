@@ -223,12 +223,7 @@ class MeshRoutingIT {
 	}
 
 	private void awaitRegistered(String service, int count) {
-		await(count + " instances of " + service).atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(100))
-			.until(() -> HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/registry/" + service)
-				.json()
-				.get("endpoints")
-				.size() == count);
+		this.mesh.awaitRegistered(service, count);
 	}
 
 	private Map<String, Integer> answers(int requests, Map<String, String> headers) {

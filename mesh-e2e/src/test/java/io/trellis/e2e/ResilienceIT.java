@@ -64,12 +64,8 @@ class ResilienceIT {
 			this.apps.add(app);
 			this.instances.add(this.mesh.startSidecar("orders", Map.of("version", "v1"), app.port(), Map.of()));
 		}
-		await("3 instances of orders").atMost(Duration.ofSeconds(30))
-			.pollInterval(Duration.ofMillis(100))
-			.until(() -> registered() == 3);
-		assertThat(get().status()).isEqualTo(200);
-		await().atMost(Duration.ofSeconds(10))
-			.until(() -> this.frontend.mesh().path("endpoints").path("orders").path("instances").size() == 3);
+		this.mesh.awaitRegistered("orders", 3);
+		MeshCluster.awaitFollowed(this.frontend, "orders", 3);
 	}
 
 	@AfterAll
@@ -383,7 +379,7 @@ class ResilienceIT {
 	}
 
 	private int registered() {
-		return HttpCall.get(this.mesh.controlPlane().url() + "/mesh/v1/registry/orders").json().get("endpoints").size();
+		return this.mesh.registered("orders");
 	}
 
 }

@@ -108,6 +108,28 @@ public final class MeshCluster implements AutoCloseable {
 		return process;
 	}
 
+	/** How many instances of {@code service} the control plane's registry holds. */
+	public int registered(String service) {
+		return HttpCall.get(this.controlPlane.url() + "/mesh/v1/registry/" + service).json().get("endpoints").size();
+	}
+
+	/** Waits (30 s at most) until the registry holds {@code count} instances of {@code service}. */
+	public void awaitRegistered(String service, int count) {
+		await(count + " instances of " + service).atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> registered(service) == count);
+	}
+
+	/**
+	 * Makes {@code caller} follow {@code service} (a sidecar learns of a service from its first
+	 * call to it) and waits until it knows {@code count} of its instances.
+	 */
+	public static void awaitFollowed(Sidecar caller, String service, int count) {
+		HttpCall.get(caller.outbound("/"), java.util.Map.of("Host", service));
+		await(caller + " knows " + count + " instances of " + service).atMost(Duration.ofSeconds(10))
+			.until(() -> caller.mesh().path("endpoints").path(service).path("instances").size() == count);
+	}
+
 	static void awaitUp(MeshProcess process, String healthUrl) {
 		await(process.name() + " up").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
 			if (!process.isAlive()) {
