@@ -79,6 +79,7 @@ class ResilienceIT {
 	void healthyAgain() {
 		this.apps.forEach((app) -> {
 			app.setStatus(200);
+			app.setHealthStatus(200);
 			app.setDelay(Duration.ZERO);
 		});
 	}
@@ -299,6 +300,56 @@ class ResilienceIT {
 
 	private JsonNode breaker() {
 		return this.frontend.mesh().path("policies").path("orders").path("circuitBreaker");
+	}
+
+	@Test
+	@Order(1)
+	void anInstanceFailingActiveHealthChecksGetsNoTrafficUntilItPassesAgain() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  timeout: 5s
+				  load-balancer: { type: round-robin }
+				  health-check: { path: /health, interval: 200ms, timeout: 150ms, unhealthy-threshold: 2, healthy-threshold: 2 }
+				""", this.frontend);
+		EchoApp sick = this.apps.get(2);
+		String sickInstance = this.instances.get(2).instanceId();
+		await("the caller's sidecar checks each instance").atMost(Duration.ofSeconds(10))
+			.until(() -> this.apps.stream().allMatch((app) -> app.healthChecks() >= 2));
+
+		sick.setHealthStatus(503);
+		await("the instance is found unhealthy").atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> !healthOf(sickInstance).path("healthy").asBoolean(true));
+		int before = sick.requests();
+		for (int i = 0; i < 30; i++) {
+			Response response = get();
+			assertThat(response.status()).isEqualTo(200);
+			assertThat(response.json().get("app").asString()).isNotEqualTo("orders-3");
+		}
+		assertThat(sick.requests()).as("requests to the unhealthy instance").isEqualTo(before);
+		assertThat(healthOf(sickInstance).path("lastResult").asString()).isEqualTo("status 503");
+		assertThat(metric("trellis_health_transitions_total", "destination=\"orders\"", "to=\"unhealthy\""))
+			.isEqualTo(1.0);
+
+		sick.setHealthStatus(200);
+		await("the instance is back after passing its checks").atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> "orders-3".equals(get().json().get("app").asString()));
+		assertThat(healthOf(sickInstance).path("healthy").asBoolean()).isTrue();
+
+		// Turned off live: no more checks.
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", "mesh.policy.timeout: 5s\n",
+				this.frontend);
+		assertThat(this.frontend.mesh().path("policies").path("orders").path("healthCheck").path("enabled")
+			.asBoolean(true)).isFalse();
+		int checks = sick.healthChecks();
+		await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+			.until(() -> sick.healthChecks() <= checks + 1);
+	}
+
+	private JsonNode healthOf(String instance) {
+		return this.frontend.mesh().path("policies").path("orders").path("loadBalancer").path("endpoints")
+			.path(instance).path("healthCheck");
 	}
 
 	@Test

@@ -87,7 +87,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -245,9 +245,73 @@ public final class PolicyBinder {
 		RetryPolicy retries = validateRetries(spec.retries(), errors);
 		CircuitBreaking circuitBreaker = validateCircuitBreaker(spec.circuitBreaker(), errors);
 		OutlierDetection outlierDetection = validateOutlierDetection(spec.outlierDetection(), errors);
+		HealthCheck healthCheck = validateHealthCheck(spec.healthCheck(), errors);
 		errors.throwIfAny(service);
 		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker,
-				outlierDetection);
+				outlierDetection, healthCheck);
+	}
+
+	private static HealthCheck validateHealthCheck(HealthCheckSpec spec, Errors errors) {
+		if (spec == null) {
+			return HealthCheck.DISABLED;
+		}
+		HealthCheck defaults = HealthCheck.DEFAULTS;
+		String field = PREFIX + ".health-check";
+		boolean enabled = spec.enabled() == null || spec.enabled();
+		String path = spec.path();
+		if (path == null || path.isBlank()) {
+			if (enabled) {
+				errors.at(field + ".path", "is required: the path each endpoint answers 2xx or 3xx on while healthy, "
+						+ "such as /actuator/health/readiness");
+			}
+			path = defaults.path();
+		}
+		else if (!path.startsWith("/") || path.length() > 2048 || path.chars().anyMatch((c) -> c <= ' ' || c >= 127)) {
+			errors.at(field + ".path", "must start with '/' and hold no spaces or control characters, was '" + path + "'");
+		}
+		Duration interval = (spec.interval() != null)
+				? between(field + ".interval", spec.interval(), Duration.ofMillis(100), Duration.ofHours(1), errors)
+				: defaults.interval();
+		Duration timeout = (spec.timeout() != null)
+				? positive(field + ".timeout", spec.timeout(), Duration.ofMinutes(1), errors)
+				: defaults.timeout();
+		if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+			if (spec.timeout() != null) {
+				errors.at(field + ".timeout", "must not be more than interval (" + format(interval) + "), was "
+						+ format(timeout));
+			}
+			else {
+				timeout = interval;
+			}
+		}
+		int unhealthy = threshold(field + ".unhealthy-threshold", spec.unhealthyThreshold(),
+				defaults.unhealthyThreshold(), errors);
+		int healthy = threshold(field + ".healthy-threshold", spec.healthyThreshold(), defaults.healthyThreshold(),
+				errors);
+		if (interval == null || timeout == null) {
+			return null;
+		}
+		return new HealthCheck(enabled, path, interval, timeout, unhealthy, healthy);
+	}
+
+	private static int threshold(String field, Integer value, int fallback, Errors errors) {
+		if (value == null) {
+			return fallback;
+		}
+		if (value < 1 || value > 100) {
+			errors.at(field, "must be 1 to 100, was " + value);
+			return fallback;
+		}
+		return value;
+	}
+
+	private static Duration between(String field, Duration value, Duration min, Duration max, Errors errors) {
+		if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+			errors.at(field, "must be at least " + format(min) + " and at most " + format(max) + ", was "
+					+ format(value));
+			return null;
+		}
+		return value;
 	}
 
 	private static OutlierDetection validateOutlierDetection(OutlierDetectionSpec spec, Errors errors) {
@@ -542,7 +606,11 @@ public final class PolicyBinder {
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
 	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
 			LoadBalancerSpec loadBalancer, RetriesSpec retries, CircuitBreakerSpec circuitBreaker,
-			OutlierDetectionSpec outlierDetection) {
+			OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck) {
+	}
+
+	record HealthCheckSpec(Boolean enabled, String path, Duration interval, Duration timeout,
+			Integer unhealthyThreshold, Integer healthyThreshold) {
 	}
 
 	record OutlierDetectionSpec(Boolean enabled, Integer consecutiveFailures, Duration baseEjectionTime,

@@ -19,10 +19,11 @@ import java.util.Objects;
  * @param retries when and how failed requests are tried again
  * @param circuitBreaker when calls to the service stop while it fails
  * @param outlierDetection when one endpoint that keeps failing is left out
+ * @param healthCheck how callers check each endpoint actively, if at all
  */
 public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
 		LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker,
-		OutlierDetection outlierDetection) {
+		OutlierDetection outlierDetection, HealthCheck healthCheck) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -42,6 +43,7 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		retries = (retries != null) ? retries : RetryPolicy.DEFAULT;
 		circuitBreaker = (circuitBreaker != null) ? circuitBreaker : CircuitBreaking.DISABLED;
 		outlierDetection = (outlierDetection != null) ? outlierDetection : OutlierDetection.DEFAULT;
+		healthCheck = (healthCheck != null) ? healthCheck : HealthCheck.DISABLED;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -51,10 +53,18 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		}
 	}
 
+	/** A policy without active health checks. */
+	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
+			LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker,
+			OutlierDetection outlierDetection) {
+		this(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker, outlierDetection,
+				HealthCheck.DISABLED);
+	}
+
 	/** A policy with the default load balancing and retries. */
 	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes) {
 		this(service, timeout, subsets, routes, LoadBalancing.DEFAULT, RetryPolicy.DEFAULT, CircuitBreaking.DISABLED,
-				OutlierDetection.DEFAULT);
+				OutlierDetection.DEFAULT, HealthCheck.DISABLED);
 	}
 
 	/** The policy of a service that has no policy of its own and no mesh-wide defaults. */

@@ -317,6 +317,47 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void activeHealthChecksAreOffUnlessPolicyHasThemAndNeedAPath() throws IOException {
+		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").healthCheck()).isEqualTo(HealthCheck.DISABLED);
+		HealthCheck check = bind("orders", """
+				mesh.policy.health-check:
+				  path: /actuator/health/readiness
+				  interval: 5s
+				  unhealthy-threshold: 3
+				""").healthCheck();
+		assertThat(check).isEqualTo(new HealthCheck(true, "/actuator/health/readiness", Duration.ofSeconds(5),
+				Duration.ofSeconds(1), 3, 2));
+		// A timeout longer than a short interval is cut to it when only the interval is set.
+		assertThat(bind("orders", "mesh.policy.health-check: { path: /health, interval: 500ms }\n").healthCheck()
+			.timeout()).isEqualTo(Duration.ofMillis(500));
+		assertThat(bind("orders", "mesh.policy.health-check.enabled: false\n").healthCheck().enabled()).isFalse();
+		assertThat(HealthCheck.passes(204)).isTrue();
+		assertThat(HealthCheck.passes(302)).isTrue();
+		assertThat(HealthCheck.passes(404)).isFalse();
+		assertThat(HealthCheck.passes(503)).isFalse();
+
+		PolicyException noPath = bindFails("orders", "mesh.policy.health-check.interval: 5s\n");
+		assertThat(noPath.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("mesh.policy.health-check.path");
+			assertThat(error.reason()).contains("is required");
+		});
+		PolicyException bad = bindFails("orders", """
+				mesh.policy.health-check:
+				  path: health
+				  interval: 10ms
+				  unhealthy-threshold: 0
+				  healthy-threshold: 101
+				""");
+		assertThat(bad.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.health-check.path", "mesh.policy.health-check.interval",
+					"mesh.policy.health-check.unhealthy-threshold", "mesh.policy.health-check.healthy-threshold");
+		PolicyException longTimeout = bindFails("orders",
+				"mesh.policy.health-check: { path: /health, interval: 1s, timeout: 2s }\n");
+		assertThat(longTimeout.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("must not be more than interval (1s)"));
+	}
+
+	@Test
 	void outlierDetectionIsOnWithEnvoysConsecutiveFailuresAndCanBeTunedOrTurnedOff() throws IOException {
 		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").outlierDetection()).isEqualTo(OutlierDetection.DEFAULT);
 		OutlierDetection tuned = bind("orders", """

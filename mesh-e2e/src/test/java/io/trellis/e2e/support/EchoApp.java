@@ -22,6 +22,10 @@ public final class EchoApp implements AutoCloseable {
 
 	private volatile int status = 200;
 
+	private volatile int healthStatus = 200;
+
+	private final java.util.concurrent.atomic.AtomicInteger healthChecks = new java.util.concurrent.atomic.AtomicInteger();
+
 	private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
 	public EchoApp(String name) {
@@ -31,7 +35,10 @@ public final class EchoApp implements AutoCloseable {
 			.port(0)
 			.handle((request, response) -> request.receive().aggregate().asString().defaultIfEmpty("")
 				.doOnNext((body) -> {
-					if (!isReadinessProbe(request.uri())) {
+					if (isHealthCheck(request.uri())) {
+						this.healthChecks.incrementAndGet();
+					}
+					else if (!isReadinessProbe(request.uri())) {
 						this.requests.incrementAndGet();
 					}
 				})
@@ -45,7 +52,9 @@ public final class EchoApp implements AutoCloseable {
 				request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
 				echo.put("headers", headers);
 				echo.put("body", body);
-				return response.status(isReadinessProbe(request.uri()) ? 200 : this.status)
+				int status = isReadinessProbe(request.uri()) ? 200
+						: isHealthCheck(request.uri()) ? this.healthStatus : this.status;
+				return response.status(status)
 					.header("content-type", "application/json")
 					.header("x-echo-app", this.name)
 					.sendString(Mono.just(HttpCall.JSON.writeValueAsString(echo)))
@@ -57,6 +66,21 @@ public final class EchoApp implements AutoCloseable {
 	/** The sidecar's readiness checks of its app, which the status and the count leave out. */
 	private static boolean isReadinessProbe(String uri) {
 		return uri.equals("/ready");
+	}
+
+	/** Callers' active health checks of the app ({@code GET /health}), which the count leaves out. */
+	private static boolean isHealthCheck(String uri) {
+		return uri.equals("/health");
+	}
+
+	/** Makes answers to {@code /health} from now on have {@code status}. */
+	public void setHealthStatus(int status) {
+		this.healthStatus = status;
+	}
+
+	/** Health checks received on {@code /health} since the start. */
+	public int healthChecks() {
+		return this.healthChecks.get();
 	}
 
 	/** Makes every answer from now on have {@code status} (readiness checks excepted). */

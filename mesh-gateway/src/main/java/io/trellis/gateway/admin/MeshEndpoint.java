@@ -8,6 +8,7 @@ import java.util.Map;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.trellis.core.policy.CircuitBreaking;
 import io.trellis.core.policy.LoadBalancing;
+import io.trellis.core.policy.HealthCheck;
 import io.trellis.core.policy.OutlierDetection;
 import io.trellis.core.policy.RetryPolicy;
 import io.trellis.core.policy.RouteRule;
@@ -214,6 +215,17 @@ public class MeshEndpoint {
 			outliers.put("maxEjectionTime", detection.maxEjectionTime().toString());
 			outliers.put("maxEjectedPercent", detection.maxEjectedPercent());
 			policy.put("outlierDetection", outliers);
+			HealthCheck check = active.healthCheck();
+			Map<String, Object> healthCheck = new LinkedHashMap<>();
+			healthCheck.put("enabled", check.enabled());
+			if (check.enabled()) {
+				healthCheck.put("path", check.path());
+				healthCheck.put("interval", check.interval().toString());
+				healthCheck.put("timeout", check.timeout().toString());
+				healthCheck.put("unhealthyThreshold", check.unhealthyThreshold());
+				healthCheck.put("healthyThreshold", check.healthyThreshold());
+			}
+			policy.put("healthCheck", healthCheck);
 		}
 		return policy;
 	}

@@ -13,6 +13,7 @@ import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.discovery.MeshDiscoveryClient;
 import io.trellis.gateway.error.MeshErrorWebExceptionHandler;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
+import io.trellis.gateway.health.HealthChecks;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.retry.RetryBudgets;
@@ -142,9 +143,16 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
-			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics) {
+			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics, HealthChecks healthChecks) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
-				() -> events.publishEvent(new RefreshRoutesEvent(routes)), new PolicyCompiler(budgets, breakers, metrics));
+				() -> events.publishEvent(new RefreshRoutesEvent(routes)),
+				new PolicyCompiler(budgets, breakers, metrics, healthChecks));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HealthChecks meshHealthChecks(MeshLoadBalancers balancers, MeshMetrics metrics) {
+		return new HealthChecks(balancers, metrics);
 	}
 
 	@Bean

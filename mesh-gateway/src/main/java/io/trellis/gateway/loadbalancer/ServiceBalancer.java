@@ -57,6 +57,9 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 	/** Endpoints ejected or on probation now: while there are none, choosing skips the check. */
 	private final AtomicInteger outliers = new AtomicInteger();
 
+	/** What active health checks found, when the service's policy has them. */
+	private volatile EndpointHealth health;
+
 	public ServiceBalancer(String service, SubsetServiceInstanceListSupplier instances) {
 		this(service, instances, System::nanoTime);
 	}
@@ -102,28 +105,53 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 		return OutlierDetection.DEFAULT;
 	}
 
+	/** Active health checks' findings to honour from now on, or null when the service has none. */
+	public void health(EndpointHealth health) {
+		this.health = health;
+	}
+
+	/** Active health checks' findings, or null when the service has none. */
+	public EndpointHealth health() {
+		return this.health;
+	}
+
+	/** Every endpoint of the service now. */
+	public List<ServiceInstance> endpoints() {
+		return this.instances.all();
+	}
+
 	/**
-	 * The candidates not ejected (and not on probation with a probe in flight); all of them
-	 * when that leaves none, as Envoy's panic mode: a guess beats refusing every request.
+	 * The candidates not ejected (and not on probation with a probe in flight) and not failing
+	 * active health checks; all of them when that leaves none, as Envoy's panic mode: a guess
+	 * beats refusing every request.
 	 */
 	List<ServiceInstance> inService(List<ServiceInstance> candidates, OutlierDetection detection,
 			LoadBalancing settings) {
-		if (this.outliers.get() <= 0) {
+		EndpointHealth checked = this.health;
+		boolean failingChecks = checked != null && checked.anyUnhealthy();
+		boolean ejections = this.outliers.get() > 0;
+		if (!ejections && !failingChecks) {
 			return candidates;
 		}
-		if (!detection.enabled()) {
+		if (ejections && !detection.enabled()) {
 			// Turned off by a new policy: everyone is back.
 			this.loads.values().forEach((load) -> {
 				if (load.readmit()) {
 					this.outliers.decrementAndGet();
 				}
 			});
-			return candidates;
+			ejections = false;
+			if (!failingChecks) {
+				return candidates;
+			}
 		}
 		long now = this.clock.getAsLong();
 		List<ServiceInstance> available = new java.util.ArrayList<>(candidates.size());
 		for (ServiceInstance candidate : candidates) {
-			if (load(candidate, settings).available(now)) {
+			if (failingChecks && checked.isUnhealthy(key(candidate))) {
+				continue;
+			}
+			if (!ejections || load(candidate, settings).available(now)) {
 				available.add(candidate);
 			}
 		}
@@ -225,6 +253,10 @@ public class ServiceBalancer implements ReactorServiceInstanceLoadBalancer {
 					Math.round(load.estimateNanos(now, settings.decay().toNanos()) / 10_000.0) / 100.0);
 			state.put("responses", load.samples());
 			state.putAll(load.ejection(now));
+			EndpointHealth checked = this.health;
+			if (checked != null) {
+				state.put("healthCheck", checked.describe(id));
+			}
 			endpoints.put(id, state);
 		});
 		return endpoints;

@@ -11,7 +11,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * ({@code x-trellis-error});</li>
  * <li>{@code trellis.retries{destination}}: retries sent;</li>
  * <li>{@code trellis.retry.budget.exhausted{destination}}: retries the budget refused;</li>
- * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected.</li>
+ * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected;</li>
+ * <li>{@code trellis.health.checks{destination,result}}: active health checks, {@code passed}
+ * or {@code failed};</li>
+ * <li>{@code trellis.health.transitions{destination,to}}: endpoints found {@code unhealthy} by
+ * their checks, or {@code healthy} again.</li>
  * </ul>
  */
 public class MeshMetrics {
@@ -46,6 +50,20 @@ public class MeshMetrics {
 	public void ejection(String destination) {
 		if (this.registry != null) {
 			this.registry.counter("trellis.outlier.ejections", "destination", tag(destination)).increment();
+		}
+	}
+
+	public void healthCheck(String destination, boolean passed) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.health.checks", "destination", tag(destination), "result",
+					passed ? "passed" : "failed").increment();
+		}
+	}
+
+	public void healthTransition(String destination, boolean healthy) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.health.transitions", "destination", tag(destination), "to",
+					healthy ? "healthy" : "unhealthy").increment();
 		}
 	}
 

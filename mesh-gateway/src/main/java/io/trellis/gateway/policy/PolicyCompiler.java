@@ -8,6 +8,7 @@ import io.trellis.core.policy.RouteRule;
 import io.trellis.core.policy.ServicePolicy;
 import io.trellis.gateway.breaker.CircuitBreakerFilter;
 import io.trellis.gateway.breaker.CircuitBreakers;
+import io.trellis.gateway.health.HealthChecks;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.retry.RetryBudgets;
@@ -57,6 +58,8 @@ public class PolicyCompiler {
 
 	private final MeshMetrics metrics;
 
+	private final HealthChecks healthChecks;
+
 	/** A compiler with retry budgets and circuit breakers of its own. */
 	public PolicyCompiler() {
 		this(new RetryBudgets(), new CircuitBreakers());
@@ -68,9 +71,21 @@ public class PolicyCompiler {
 	 * @param metrics counts retries and refused retries
 	 */
 	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics) {
+		this(budgets, breakers, metrics, null);
+	}
+
+	/**
+	 * @param budgets the destinations' retry budgets, shared by every version compiled
+	 * @param breakers the destinations' circuit breakers, shared likewise
+	 * @param metrics counts retries and refused retries
+	 * @param healthChecks started, changed or stopped by each compiled policy (null: none)
+	 */
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics,
+			HealthChecks healthChecks) {
 		this.budgets = budgets;
 		this.breakers = breakers;
 		this.metrics = metrics;
+		this.healthChecks = healthChecks;
 	}
 
 	/**
@@ -100,6 +115,9 @@ public class PolicyCompiler {
 		}
 		else {
 			this.breakers.remove(service);
+		}
+		if (this.healthChecks != null) {
+			this.healthChecks.configure(service, policy.healthCheck());
 		}
 		List<CompiledRoute> routes = new ArrayList<>(rules.size());
 		for (int i = 0; i < rules.size(); i++) {

@@ -14,6 +14,8 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -29,6 +31,10 @@ class InboundShutdownTests {
 			arrived.countDown();
 			return response.sendString(Mono.delay(Duration.ofSeconds(4)).thenReturn("done"));
 		}).bindNow();
+		// The caller is another process in a mesh: its connection must not share the event loops
+		// (Reactor Netty's global ones) that the sidecar's context disposes when it closes.
+		LoopResources callerLoops = LoopResources.create("caller", 1, true);
+		ConnectionProvider callerConnections = ConnectionProvider.newConnection();
 		ConfigurableApplicationContext sidecar = null;
 		try {
 			sidecar = new SpringApplicationBuilder(SidecarApplication.class).run("--mesh.proxy.service=orders",
@@ -36,7 +42,8 @@ class InboundShutdownTests {
 					"--mesh.proxy.admin.port=" + freePort(), "--mesh.proxy.state-file=" + dir.resolve("state.json"),
 					"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + freePort());
 			int inbound = sidecar.getBean(InboundServer.class).getPort();
-			Mono<String> call = HttpClient.create()
+			Mono<String> call = HttpClient.create(callerConnections)
+				.runOn(callerLoops)
 				.headers((headers) -> headers.set("Host", "orders"))
 				.get()
 				.uri("http://127.0.0.1:" + inbound + "/slow")
@@ -56,6 +63,8 @@ class InboundShutdownTests {
 				sidecar.close();
 			}
 			app.disposeNow();
+			callerConnections.dispose();
+			callerLoops.disposeLater().block(Duration.ofSeconds(5));
 		}
 	}
 
