@@ -155,6 +155,49 @@ class MeshRoutingIT {
 	}
 
 	@Test
+	void routesMatchOnPathMethodHeaderRegexAndQueryParameter() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - match: { path: { prefix: /beta }, methods: [ POST ] }
+				      to: [ { subset: v2 } ]
+				    - match: { path: { regex: "/items/[0-9]+" } }
+				      to: [ { subset: v2 } ]
+				    - match: { headers: { x-user: { regex: "tester-.*" } } }
+				      to: [ { subset: v2 } ]
+				    - match: { query-params: { preview: { present: true } } }
+				      to: [ { subset: v2 } ]
+				    - to: [ { subset: v1 } ]
+				""", this.frontend);
+		assertThat(appFor(HttpMethod.POST, "/beta/cart", Map.of())).isEqualTo("orders-v2");
+		assertThat(appFor(HttpMethod.GET, "/beta/cart", Map.of())).as("method").isEqualTo("orders-v1");
+		assertThat(appFor(HttpMethod.POST, "/betamax", Map.of())).as("prefix by path segment").isEqualTo("orders-v1");
+		assertThat(appFor(HttpMethod.GET, "/items/42", Map.of())).isEqualTo("orders-v2");
+		assertThat(appFor(HttpMethod.GET, "/items/42/reviews", Map.of())).as("regex on the whole path")
+			.isEqualTo("orders-v1");
+		assertThat(appFor(HttpMethod.GET, "/who", Map.of("x-user", "tester-ann"))).isEqualTo("orders-v2");
+		assertThat(appFor(HttpMethod.GET, "/who", Map.of("x-user", "ann"))).isEqualTo("orders-v1");
+		assertThat(appFor(HttpMethod.GET, "/who?preview", Map.of())).isEqualTo("orders-v2");
+		assertThat(appFor(HttpMethod.GET, "/who?a=1&preview=no", Map.of())).isEqualTo("orders-v2");
+		assertThat(appFor(HttpMethod.GET, "/who?previews=1", Map.of())).isEqualTo("orders-v1");
+
+		JsonNode routes = this.frontend.mesh().path("policies").path("orders").path("routes");
+		assertThat(routes.get(0).path("match").path("path").path("prefix").asString()).isEqualTo("/beta");
+		assertThat(routes.get(3).path("match").path("queryParams").path("preview").path("present").asBoolean())
+			.isTrue();
+	}
+
+	private String appFor(HttpMethod method, String path, Map<String, String> headers) {
+		Map<String, String> all = new java.util.HashMap<>(headers);
+		all.put("Host", "orders");
+		Response response = HttpCall.call(method, this.frontend.outbound(path), all,
+				(method == HttpMethod.POST) ? "{}" : null);
+		assertThat(response.status()).as(response.body()).isEqualTo(200);
+		return response.header("x-echo-app");
+	}
+
+	@Test
 	void invalidPolicyIsRejectedNamingFileAndFieldWhileTrafficKeepsSucceeding() {
 		String valid = PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders",
 				ordersPolicy(100, 0), this.frontend);

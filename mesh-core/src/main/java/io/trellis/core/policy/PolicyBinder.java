@@ -550,18 +550,7 @@ public final class PolicyBinder {
 			return null;
 		}
 		int before = errors.count();
-		Map<String, String> headers = new LinkedHashMap<>();
-		if (route.match() != null && route.match().headers() != null) {
-			route.match().headers().forEach((name, value) -> {
-				String headerField = field + ".match.headers." + name;
-				if (!HEADER_NAME.matcher(name).matches()) {
-					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
-				}
-				else if (headers.put(name.toLowerCase(Locale.ROOT), (value != null) ? value : "") != null) {
-					errors.at(headerField, "header '" + name + "' is listed twice (names are case-insensitive)");
-				}
-			});
-		}
+		RouteMatch match = validateMatch(field + ".match", route.match(), errors);
 		List<WeightedSubset> to = new ArrayList<>();
 		if (route.to() == null || route.to().isEmpty()) {
 			errors.at(field + ".to", "a route needs at least one destination, such as '- subset: v1'");
@@ -596,7 +585,138 @@ public final class PolicyBinder {
 			}
 		}
 		boolean retryable = route.retryable() != null && route.retryable();
-		return (errors.count() == before) ? new RouteRule(new RouteMatch(headers), to, retryable) : null;
+		return (errors.count() == before) ? new RouteRule(match, to, retryable) : null;
+	}
+
+	/** The HTTP methods a route may match. */
+	static final Set<String> METHODS = Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+			"CONNECT");
+
+	private static RouteMatch validateMatch(String field, MatchSpec spec, Errors errors) {
+		if (spec == null) {
+			return RouteMatch.ANY;
+		}
+		StringMatch path = null;
+		if (spec.path() != null) {
+			path = validatePath(field + ".path", spec.path(), errors);
+		}
+		Set<String> methods = new java.util.LinkedHashSet<>();
+		if (spec.methods() != null) {
+			for (int i = 0; i < spec.methods().size(); i++) {
+				String method = spec.methods().get(i);
+				String upper = (method != null) ? method.trim().toUpperCase(Locale.ROOT) : "";
+				if (!METHODS.contains(upper)) {
+					errors.at(field + ".methods[" + i + "]", "unknown method '" + method + "': use one of "
+							+ String.join(", ", new java.util.TreeSet<>(METHODS)));
+				}
+				else if (!methods.add(upper)) {
+					errors.at(field + ".methods[" + i + "]", "method " + upper + " is listed twice");
+				}
+			}
+		}
+		Map<String, StringMatch> headers = new LinkedHashMap<>();
+		if (spec.headers() != null) {
+			spec.headers().forEach((name, value) -> {
+				String headerField = field + ".headers." + name;
+				if (!HEADER_NAME.matcher(name).matches()) {
+					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
+					return;
+				}
+				StringMatch match = validateValueMatch(headerField, value, errors);
+				if (match != null && headers.put(name.toLowerCase(Locale.ROOT), match) != null) {
+					errors.at(headerField, "header '" + name + "' is listed twice (names are case-insensitive)");
+				}
+			});
+		}
+		Map<String, StringMatch> queryParams = new LinkedHashMap<>();
+		if (spec.queryParams() != null) {
+			spec.queryParams().forEach((name, value) -> {
+				String paramField = field + ".query-params." + name;
+				if (name.isBlank() || name.length() > 256) {
+					errors.at(paramField, "a query parameter name must not be blank or longer than 256 characters");
+					return;
+				}
+				StringMatch match = validateValueMatch(paramField, value, errors);
+				if (match != null) {
+					queryParams.put(name, match);
+				}
+			});
+		}
+		return new RouteMatch(path, methods, headers, queryParams);
+	}
+
+	private static StringMatch validatePath(String field, PathSpec spec, Errors errors) {
+		int set = ((spec.exact() != null) ? 1 : 0) + ((spec.prefix() != null) ? 1 : 0) + ((spec.regex() != null) ? 1 : 0);
+		if (set != 1) {
+			errors.at(field, "give exactly one of exact, prefix or regex, such as 'path: { prefix: /api }'");
+			return null;
+		}
+		if (spec.regex() != null) {
+			return compile(field + ".regex", spec.regex(), errors);
+		}
+		String value = (spec.exact() != null) ? spec.exact() : spec.prefix();
+		String kind = (spec.exact() != null) ? "exact" : "prefix";
+		if (!value.startsWith("/") || value.chars().anyMatch((c) -> c <= ' ' || c >= 127 || c == '?' || c == '#')) {
+			errors.at(field + "." + kind, "must start with '/' and hold no spaces, control characters, '?' or '#', was '"
+					+ value + "'");
+			return null;
+		}
+		return (spec.exact() != null) ? StringMatch.exact(value) : StringMatch.prefix(value);
+	}
+
+	/**
+	 * A header's or query parameter's match: a plain value is an exact match; otherwise exactly
+	 * one of {@code exact}, {@code regex} or {@code present}.
+	 */
+	private static StringMatch validateValueMatch(String field, Object value, Errors errors) {
+		if (value == null) {
+			return StringMatch.exact("");
+		}
+		if (!(value instanceof Map<?, ?> fields)) {
+			return StringMatch.exact(String.valueOf(value));
+		}
+		if (fields.size() != 1) {
+			errors.at(field, "give exactly one of exact, regex or present, such as '{ regex: \"^v[0-9]+$\" }'");
+			return null;
+		}
+		Map.Entry<?, ?> entry = fields.entrySet().iterator().next();
+		String kind = String.valueOf(entry.getKey());
+		Object operand = entry.getValue();
+		if (operand instanceof Map<?, ?>) {
+			errors.at(field + "." + kind, "expects a single value");
+			return null;
+		}
+		String text = String.valueOf(operand);
+		return switch (kind) {
+			case "exact" -> StringMatch.exact(text);
+			case "regex" -> compile(field + ".regex", text, errors);
+			case "present" -> {
+				if (!"true".equalsIgnoreCase(text) && !"false".equalsIgnoreCase(text)) {
+					errors.at(field + ".present", "must be true or false, was '" + text + "'");
+					yield null;
+				}
+				yield Boolean.parseBoolean(text.toLowerCase(Locale.ROOT)) ? StringMatch.present() : StringMatch.absent();
+			}
+			default -> {
+				errors.at(field + "." + kind, "unknown field: use exact, regex or present");
+				yield null;
+			}
+		};
+	}
+
+	private static StringMatch compile(String field, String regex, Errors errors) {
+		if (regex.length() > 1024) {
+			errors.at(field, "at most 1024 characters, was " + regex.length());
+			return null;
+		}
+		try {
+			return new StringMatch(StringMatch.Kind.REGEX, regex, java.util.regex.Pattern.compile(regex));
+		}
+		catch (java.util.regex.PatternSyntaxException ex) {
+			errors.at(field, "not a valid regular expression: " + ex.getDescription() + " near index "
+					+ ex.getIndex() + " of '" + regex + "'");
+			return null;
+		}
 	}
 
 	private static String format(Duration duration) {
@@ -637,7 +757,11 @@ public final class PolicyBinder {
 	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable) {
 	}
 
-	record MatchSpec(Map<String, String> headers) {
+	record MatchSpec(PathSpec path, List<String> methods, Map<String, Object> headers,
+			Map<String, Object> queryParams) {
+	}
+
+	record PathSpec(String exact, String prefix, String regex) {
 	}
 
 	record DestinationSpec(String subset, Integer weight) {

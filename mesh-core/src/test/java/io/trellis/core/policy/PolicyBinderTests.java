@@ -35,7 +35,7 @@ class PolicyBinderTests {
 		assertThat(policy.subsets()).containsOnlyKeys("v1", "v2");
 		assertThat(policy.subsets().get("v2").labels()).isEqualTo(Map.of("version", "v2"));
 		assertThat(policy.routes()).hasSize(2);
-		assertThat(policy.routes().get(0).match().headers()).isEqualTo(Map.of("x-canary", "true"));
+		assertThat(policy.routes().get(0).match().headers()).isEqualTo(Map.of("x-canary", StringMatch.exact("true")));
 		assertThat(policy.routes().get(0).to()).containsExactly(new WeightedSubset("v2", 1));
 		assertThat(policy.routes().get(1).match().matchesEverything()).isTrue();
 		assertThat(policy.routes().get(1).to()).containsExactly(new WeightedSubset("v1", 90),
@@ -463,6 +463,112 @@ class PolicyBinderTests {
 				""");
 		assertThat(ex.getErrors()).singleElement()
 			.satisfies((error) -> assertThat(error.reason()).contains("listed twice"));
+	}
+
+	@Test
+	void routesMatchOnPathMethodHeadersAndQueryParameters() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - match:
+				        path: { prefix: /api/orders }
+				        methods: [ get, HEAD ]
+				        headers:
+				          x-user: { regex: "^(alice|bob)$" }
+				          x-debug: { present: true }
+				          x-legacy: { present: false }
+				          x-canary: "true"
+				        query-params:
+				          dryRun: { exact: "yes" }
+				          v: "2"
+				      to: [ { subset: v2 } ]
+				    - match: { path: { regex: "/items/[0-9]+" } }
+				      to: [ { subset: v2 } ]
+				    - match: { path: { exact: /health } }
+				      to: [ { subset: v1 } ]
+				    - to: [ { subset: v1 } ]
+				""");
+		RouteMatch first = policy.routes().get(0).match();
+		assertThat(first.path()).isEqualTo(StringMatch.prefix("/api/orders"));
+		assertThat(first.methods()).containsExactlyInAnyOrder("GET", "HEAD");
+		assertThat(first.headers()).containsEntry("x-user", StringMatch.regex("^(alice|bob)$"))
+			.containsEntry("x-debug", StringMatch.present())
+			.containsEntry("x-legacy", StringMatch.absent())
+			.containsEntry("x-canary", StringMatch.exact("true"));
+		assertThat(first.queryParams()).containsOnlyKeys("dryRun", "v");
+
+		Request request = new Request("GET", "/api/orders/7", Map.of("x-user", "alice", "x-debug", "1",
+				"x-canary", "true"), Map.of("dryRun", "yes", "v", "2"));
+		assertThat(first.matches(request)).isTrue();
+		assertThat(first.matches(request.with("POST", null, null, null))).as("method").isFalse();
+		assertThat(first.matches(request.with(null, "/api/ordersX", null, null))).as("prefix by segment").isFalse();
+		assertThat(first.matches(request.with(null, "/api/orders", null, null))).isTrue();
+		assertThat(first.matches(request.with(null, null, "x-user", "carol"))).as("regex").isFalse();
+		assertThat(first.matches(request.with(null, null, "x-legacy", "1"))).as("absent").isFalse();
+		assertThat(first.matches(request.with(null, null, "x-debug", null))).as("present").isFalse();
+		assertThat(first.matches(new Request("GET", "/api/orders", request.headers, Map.of("v", "2"))))
+			.as("query parameter").isFalse();
+		RouteMatch regex = policy.routes().get(1).match();
+		assertThat(regex.matches(new Request("GET", "/items/12", Map.of(), Map.of()))).isTrue();
+		assertThat(regex.matches(new Request("GET", "/items/12/x", Map.of(), Map.of()))).as("whole path").isFalse();
+		RouteMatch exact = policy.routes().get(2).match();
+		assertThat(exact.matches(new Request("GET", "/health", Map.of(), Map.of()))).isTrue();
+		assertThat(exact.matches(new Request("GET", "/health/x", Map.of(), Map.of()))).isFalse();
+	}
+
+	@Test
+	void badMatchesAreErrorsNamingTheField() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - match:
+				        path: { prefix: api, regex: "x" }
+				      to: [ { weight: 1 } ]
+				    - match:
+				        path: { regex: "/items/(" }
+				        methods: [ GET, FETCH, get ]
+				        headers: { x-user: { regexp: "a" }, x-b: { present: maybe } }
+				        query-params: { q: { exact: a, regex: b } }
+				      to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.routes[0].match.path", "mesh.policy.routes[1].match.path.regex",
+					"mesh.policy.routes[1].match.methods[1]", "mesh.policy.routes[1].match.methods[2]",
+					"mesh.policy.routes[1].match.headers.x-user.regexp", "mesh.policy.routes[1].match.headers.x-b.present",
+					"mesh.policy.routes[1].match.query-params.q");
+		assertThat(ex.getMessage()).contains("not a valid regular expression", "unknown method 'FETCH'",
+				"method GET is listed twice", "exactly one of exact, prefix or regex");
+	}
+
+	/** A request as a route match sees it. */
+	record Request(String method, String path, Map<String, String> headers, Map<String, String> params)
+			implements RouteMatch.RequestView {
+
+		@Override
+		public String header(String name) {
+			return this.headers.get(name);
+		}
+
+		@Override
+		public String queryParam(String name) {
+			return this.params.get(name);
+		}
+
+		Request with(String method, String path, String header, String value) {
+			Map<String, String> headers = new java.util.HashMap<>(this.headers);
+			if (header != null) {
+				if (value != null) {
+					headers.put(header, value);
+				}
+				else {
+					headers.remove(header);
+				}
+			}
+			return new Request((method != null) ? method : this.method, (path != null) ? path : this.path, headers,
+					this.params);
+		}
+
 	}
 
 	@Test

@@ -138,8 +138,7 @@ public class MeshEndpoint {
 			for (int i = 0; i < rules.size(); i++) {
 				Map<String, Object> route = new LinkedHashMap<>();
 				route.put("id", compiled.routes().get(i).route().getId());
-				route.put("match", rules.get(i).match().headers().isEmpty() ? "any"
-						: Map.of("headers", rules.get(i).match().headers()));
+				route.put("match", describe(rules.get(i).match()));
 				List<Map<String, Object>> to = new ArrayList<>();
 				for (WeightedSubset destination : rules.get(i).to()) {
 					Map<String, Object> target = new LinkedHashMap<>();
@@ -228,6 +227,33 @@ public class MeshEndpoint {
 			policy.put("healthCheck", healthCheck);
 		}
 		return policy;
+	}
+
+	/** A route's match as policy writes it: {@code any}, or its path, methods, headers and query parameters. */
+	static Object describe(io.trellis.core.policy.RouteMatch match) {
+		if (match.matchesEverything()) {
+			return "any";
+		}
+		Map<String, Object> described = new LinkedHashMap<>();
+		if (match.path() != null) {
+			described.put("path", match.path().describe());
+		}
+		if (!match.methods().isEmpty()) {
+			described.put("methods", new java.util.TreeSet<>(match.methods()));
+		}
+		if (!match.headers().isEmpty()) {
+			Map<String, Object> headers = new LinkedHashMap<>();
+			match.headers().forEach((name, value) -> headers.put(name,
+					(value.kind() == io.trellis.core.policy.StringMatch.Kind.EXACT) ? value.value() : value.describe()));
+			described.put("headers", headers);
+		}
+		if (!match.queryParams().isEmpty()) {
+			Map<String, Object> params = new LinkedHashMap<>();
+			match.queryParams().forEach((name, value) -> params.put(name,
+					(value.kind() == io.trellis.core.policy.StringMatch.Kind.EXACT) ? value.value() : value.describe()));
+			described.put("queryParams", params);
+		}
+		return described;
 	}
 
 }

@@ -16,6 +16,7 @@ import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.CompiledService.CompiledRoute;
 import io.trellis.gateway.route.OutboundRequestFilter;
+import io.trellis.gateway.route.RequestMatchView;
 import io.trellis.gateway.route.SubsetSplitFilter;
 import io.trellis.gateway.route.TimeoutFilter;
 
@@ -130,7 +131,7 @@ public class PolicyCompiler {
 				.id(service + "#" + i)
 				.uri(uri)
 				.order(i)
-				.predicate((exchange) -> rule.match().matches(exchange.getRequest().getHeaders()::getFirst))
+				.predicate((exchange) -> rule.match().matches(new RequestMatchView(exchange.getRequest())))
 				.filters((breaker != null) ? List.of(timeout, headers, split, breaker, retry)
 						: List.of(timeout, headers, split, retry))
 				.metadata("mesh.service", service)

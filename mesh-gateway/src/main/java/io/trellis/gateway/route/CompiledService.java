@@ -6,7 +6,6 @@ import io.trellis.core.policy.RouteMatch;
 import io.trellis.core.policy.ServicePolicy;
 
 import org.springframework.cloud.gateway.route.Route;
-import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -26,9 +25,9 @@ public record CompiledService(String service, String version, ServicePolicy poli
 
 	/** The first route whose match fits the request. */
 	public Route match(ServerWebExchange exchange) {
-		HttpHeaders headers = exchange.getRequest().getHeaders();
+		RequestMatchView request = new RequestMatchView(exchange.getRequest());
 		for (CompiledRoute route : this.routes) {
-			if (route.match().matches(headers::getFirst)) {
+			if (route.match().matches(request)) {
 				return route.route();
 			}
 		}

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /** {@code ./mesh}: the Trellis command line. */
 @Command(name = "mesh", mixinStandardHelpOptions = true, version = "Trellis 0.1.0-SNAPSHOT",
-		description = { "Runs and inspects a Trellis mesh.", "Also: ./mesh bench [--smoke] benchmarks the sidecar (see bench/README.md)." }, subcommands = { DemoCommand.class })
+		description = { "Runs and inspects a Trellis mesh.", "Also: ./mesh bench [--smoke] benchmarks the sidecar (see bench/README.md)." }, subcommands = { DemoCommand.class, ValidateCommand.class })
 public class MeshCli implements Runnable {
 
 	@CommandLine.Spec
