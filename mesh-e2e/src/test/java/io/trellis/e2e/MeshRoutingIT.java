@@ -188,6 +188,66 @@ class MeshRoutingIT {
 			.isTrue();
 	}
 
+	@Test
+	void faultsHitOnlyMarkedRequestsAndRoutesRewriteHeadersAndPaths() {
+		PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - match: { path: { prefix: /legacy } }
+				      rewrite: { prefix: /v2 }
+				      request-headers: { set: { x-tenant: blue }, add: { x-via: legacy-route }, remove: [ x-drop ] }
+				      response-headers: { set: { x-route: legacy }, remove: [ x-echo-app ] }
+				      to: [ { subset: v1 } ]
+				    - match: { path: { prefix: /slow } }
+				      fault: { delay: { fixed: 400ms }, headers: { x-chaos: delay } }
+				      to: [ { subset: v1 } ]
+				    - match: { path: { prefix: /flaky } }
+				      fault: { abort: { status: 503, percentage: 30 } }
+				      to: [ { subset: v1 } ]
+				    - fault: { abort: { status: 418 }, headers: { x-chaos: abort } }
+				      to: [ { subset: v1 } ]
+				""", this.frontend);
+		Response rewritten = HttpCall.get(this.frontend.outbound("/legacy/items?id=7"),
+				Map.of("Host", "orders", "x-drop", "secret", "x-via", "caller"));
+		assertThat(rewritten.status()).isEqualTo(200);
+		JsonNode echoed = rewritten.json();
+		assertThat(echoed.get("path").asString()).isEqualTo("/v2/items?id=7");
+		assertThat(echoed.get("headers").get("x-tenant").asString()).isEqualTo("blue");
+		assertThat(echoed.get("headers").has("x-drop")).isFalse();
+		assertThat(echoed.get("headers").get("x-via").asString()).contains("caller", "legacy-route");
+		assertThat(rewritten.header("x-route")).isEqualTo("legacy");
+		assertThat(rewritten.header("x-echo-app")).isNull();
+
+		// A fault limited to marked requests leaves everyone else's alone.
+		Response aborted = HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders", "x-chaos", "abort"));
+		assertThat(aborted.status()).isEqualTo(418);
+		assertThat(aborted.header("x-trellis-error")).isEqualTo("fault-injected");
+		assertThat(aborted.json().get("message").asString()).contains("the service was not called");
+		assertThat(HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")).status()).isEqualTo(200);
+		long started = System.nanoTime();
+		assertThat(HttpCall.get(this.frontend.outbound("/slow"), Map.of("Host", "orders", "x-chaos", "delay")).status())
+			.isEqualTo(200);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+		started = System.nanoTime();
+		assertThat(HttpCall.get(this.frontend.outbound("/slow"), Map.of("Host", "orders")).status()).isEqualTo(200);
+		assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(400));
+
+		// 30% aborted: of 200 requests, binomial mean 60, standard deviation 6.5; allow 5 of them.
+		int failed = 0;
+		for (int i = 0; i < 200; i++) {
+			Response response = HttpCall.get(this.frontend.outbound("/flaky"), Map.of("Host", "orders"));
+			if (response.status() == 503) {
+				assertThat(response.header("x-trellis-error")).isEqualTo("fault-injected");
+				failed++;
+			}
+		}
+		assertThat(failed).isBetween(28, 92);
+		JsonNode routes = this.frontend.mesh().path("policies").path("orders").path("routes");
+		assertThat(routes.get(2).path("fault").path("abort").path("percentage").asDouble()).isEqualTo(30.0);
+		assertThat(routes.get(0).path("rewrite").path("prefix").asString()).isEqualTo("/v2");
+	}
+
 	private String appFor(HttpMethod method, String path, Map<String, String> headers) {
 		Map<String, String> all = new java.util.HashMap<>(headers);
 		all.put("Host", "orders");

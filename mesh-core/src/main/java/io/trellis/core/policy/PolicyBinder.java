@@ -585,7 +585,162 @@ public final class PolicyBinder {
 			}
 		}
 		boolean retryable = route.retryable() != null && route.retryable();
-		return (errors.count() == before) ? new RouteRule(match, to, retryable) : null;
+		FaultInjection fault = validateFault(field + ".fault", route.fault(), errors);
+		HeaderRewrite requestHeaders = validateHeaders(field + ".request-headers", route.requestHeaders(), errors);
+		HeaderRewrite responseHeaders = validateHeaders(field + ".response-headers", route.responseHeaders(), errors);
+		PathRewrite rewrite = validateRewrite(field + ".rewrite", route.rewrite(), match, errors);
+		return (errors.count() == before)
+				? new RouteRule(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite) : null;
+	}
+
+	private static FaultInjection validateFault(String field, FaultSpec spec, Errors errors) {
+		if (spec == null) {
+			return FaultInjection.NONE;
+		}
+		if (spec.delay() == null && spec.abort() == null) {
+			errors.at(field, "give a delay, an abort or both, such as 'delay: { fixed: 2s, percentage: 10 }'");
+			return null;
+		}
+		Duration delay = null;
+		double delayPercent = 0;
+		if (spec.delay() != null) {
+			if (spec.delay().fixed() == null) {
+				errors.at(field + ".delay.fixed", "is required: how long a delayed request waits, such as 2s");
+			}
+			else {
+				delay = positive(field + ".delay.fixed", spec.delay().fixed(), ServicePolicy.MAX_TIMEOUT, errors);
+			}
+			delayPercent = share(field + ".delay.percentage", spec.delay().percentage(), errors);
+		}
+		int abortStatus = 0;
+		double abortPercent = 0;
+		if (spec.abort() != null) {
+			if (spec.abort().status() == null) {
+				errors.at(field + ".abort.status", "is required: the status aborted requests get, such as 503");
+			}
+			else if (spec.abort().status() < 400 || spec.abort().status() > 599) {
+				errors.at(field + ".abort.status", "must be an error status, 400 to 599, was " + spec.abort().status());
+			}
+			else {
+				abortStatus = spec.abort().status();
+			}
+			abortPercent = share(field + ".abort.percentage", spec.abort().percentage(), errors);
+		}
+		Map<String, StringMatch> headers = new LinkedHashMap<>();
+		if (spec.headers() != null) {
+			spec.headers().forEach((name, value) -> {
+				String headerField = field + ".headers." + name;
+				if (!HEADER_NAME.matcher(name).matches()) {
+					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
+					return;
+				}
+				StringMatch match = validateValueMatch(headerField, value, errors);
+				if (match != null) {
+					headers.put(name.toLowerCase(Locale.ROOT), match);
+				}
+			});
+		}
+		return new FaultInjection(delay, delayPercent, abortStatus, abortPercent, headers);
+	}
+
+	/** A percentage of requests, 100 when not given. */
+	private static double share(String field, Double value, Errors errors) {
+		if (value == null) {
+			return 100;
+		}
+		if (!(value >= 0 && value <= 100)) {
+			errors.at(field, "must be a percentage, 0 to 100, was " + value);
+			return 0;
+		}
+		return value;
+	}
+
+	/** Headers a route may not change: the mesh's own, and those that frame the message. */
+	private static boolean isReservedHeader(String name) {
+		String lower = name.toLowerCase(Locale.ROOT);
+		return lower.startsWith("x-trellis-") || lower.equals("host") || lower.equals("content-length")
+				|| lower.equals("transfer-encoding") || lower.equals("connection") || lower.equals("upgrade")
+				|| lower.equals("te") || lower.equals("trailer") || lower.equals("keep-alive");
+	}
+
+	private static HeaderRewrite validateHeaders(String field, HeadersSpec spec, Errors errors) {
+		if (spec == null) {
+			return HeaderRewrite.NONE;
+		}
+		Map<String, String> set = headerValues(field + ".set", spec.set(), errors);
+		Map<String, String> add = headerValues(field + ".add", spec.add(), errors);
+		List<String> remove = new ArrayList<>();
+		if (spec.remove() != null) {
+			for (int i = 0; i < spec.remove().size(); i++) {
+				String name = spec.remove().get(i);
+				if (name == null || !HEADER_NAME.matcher(name).matches()) {
+					errors.at(field + ".remove[" + i + "]", "'" + name + "' is not a valid HTTP header name");
+				}
+				else if (isReservedHeader(name)) {
+					errors.at(field + ".remove[" + i + "]", "'" + name + "' is set by the mesh or frames the message: "
+							+ "a route may not change it");
+				}
+				else {
+					remove.add(name.toLowerCase(Locale.ROOT));
+				}
+			}
+		}
+		return new HeaderRewrite(set, add, remove);
+	}
+
+	private static Map<String, String> headerValues(String field, Map<String, String> values, Errors errors) {
+		Map<String, String> checked = new LinkedHashMap<>();
+		if (values == null) {
+			return checked;
+		}
+		values.forEach((name, value) -> {
+			String headerField = field + "." + name;
+			String text = (value != null) ? value : "";
+			if (!HEADER_NAME.matcher(name).matches()) {
+				errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
+			}
+			else if (isReservedHeader(name)) {
+				errors.at(headerField, "'" + name + "' is set by the mesh or frames the message: a route may not "
+						+ "change it");
+			}
+			else if (text.chars().anyMatch((c) -> (c < ' ' && c != '\t') || c == 127)) {
+				errors.at(headerField, "a header value may not hold line breaks or control characters");
+			}
+			else if (text.length() > 8192) {
+				errors.at(headerField, "at most 8192 characters, was " + text.length());
+			}
+			else {
+				checked.put(name.toLowerCase(Locale.ROOT), text);
+			}
+		});
+		return checked;
+	}
+
+	private static PathRewrite validateRewrite(String field, RewriteSpec spec, RouteMatch match, Errors errors) {
+		if (spec == null) {
+			return null;
+		}
+		if ((spec.path() == null) == (spec.prefix() == null)) {
+			errors.at(field, "give exactly one of path (the whole path) or prefix (the matched prefix), "
+					+ "such as 'rewrite: { prefix: /v2 }'");
+			return null;
+		}
+		String value = (spec.path() != null) ? spec.path() : spec.prefix();
+		String valueField = field + ((spec.path() != null) ? ".path" : ".prefix");
+		if (!value.startsWith("/") || value.chars().anyMatch((c) -> c <= ' ' || c >= 127 || c == '?' || c == '#')) {
+			errors.at(valueField, "must start with '/' and hold no spaces, control characters, '?' or '#', was '"
+					+ value + "'");
+			return null;
+		}
+		if (spec.path() != null) {
+			return new PathRewrite(PathRewrite.Kind.FULL_PATH, value, null);
+		}
+		if (match == null || match.path() == null || match.path().kind() != StringMatch.Kind.PREFIX) {
+			errors.at(valueField, "replaces the prefix the route matched, so the route needs "
+					+ "'match.path.prefix'; use 'rewrite.path' to replace the whole path");
+			return null;
+		}
+		return new PathRewrite(PathRewrite.Kind.PREFIX, value, match.path().value());
 	}
 
 	/** The HTTP methods a route may match. */
@@ -754,7 +909,23 @@ public final class PolicyBinder {
 	record LoadBalancerSpec(String type, Duration decay, Duration defaultRtt) {
 	}
 
-	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable) {
+	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable, FaultSpec fault,
+			HeadersSpec requestHeaders, HeadersSpec responseHeaders, RewriteSpec rewrite) {
+	}
+
+	record FaultSpec(DelaySpec delay, AbortSpec abort, Map<String, Object> headers) {
+	}
+
+	record DelaySpec(Duration fixed, Double percentage) {
+	}
+
+	record AbortSpec(Integer status, Double percentage) {
+	}
+
+	record HeadersSpec(Map<String, String> set, Map<String, String> add, List<String> remove) {
+	}
+
+	record RewriteSpec(String path, String prefix) {
 	}
 
 	record MatchSpec(PathSpec path, List<String> methods, Map<String, Object> headers,

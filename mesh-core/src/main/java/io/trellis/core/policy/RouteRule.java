@@ -9,8 +9,13 @@ import java.util.Objects;
  * @param match conditions the request must meet
  * @param to where matching requests go, each with a relative weight
  * @param retryable whether requests of every method may be retried, not only idempotent ones
+ * @param fault faults injected into the route's requests
+ * @param requestHeaders changes to the headers of the route's requests
+ * @param responseHeaders changes to the headers of their responses
+ * @param rewrite how the path is rewritten, or null
  */
-public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable) {
+public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable, FaultInjection fault,
+		HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite) {
 
 	/** The rule every policy ends with: any request, to every endpoint of the service. */
 	public static final RouteRule TO_ALL_ENDPOINTS = new RouteRule(RouteMatch.ANY,
@@ -21,8 +26,16 @@ public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retry
 		this(match, to, false);
 	}
 
+	/** A rule without faults or rewrites. */
+	public RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable) {
+		this(match, to, retryable, FaultInjection.NONE, HeaderRewrite.NONE, HeaderRewrite.NONE, null);
+	}
+
 	public RouteRule {
 		match = (match != null) ? match : RouteMatch.ANY;
+		fault = (fault != null) ? fault : FaultInjection.NONE;
+		requestHeaders = (requestHeaders != null) ? requestHeaders : HeaderRewrite.NONE;
+		responseHeaders = (responseHeaders != null) ? responseHeaders : HeaderRewrite.NONE;
 		to = List.copyOf(Objects.requireNonNull(to, "to"));
 		if (to.isEmpty()) {
 			throw new IllegalArgumentException("a route needs at least one destination");

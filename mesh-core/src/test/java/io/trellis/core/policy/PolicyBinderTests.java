@@ -541,6 +541,66 @@ class PolicyBinderTests {
 				"method GET is listed twice", "exactly one of exact, prefix or regex");
 	}
 
+	@Test
+	void routesInjectFaultsAndRewriteHeadersAndPaths() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  routes:
+				    - match: { path: { prefix: /api/v1 } }
+				      fault:
+				        delay: { fixed: 2s, percentage: 12.5 }
+				        abort: { status: 503 }
+				        headers: { x-chaos: "on" }
+				      request-headers:
+				        set: { X-Tenant: blue }
+				        add: { x-via: trellis }
+				        remove: [ cookie ]
+				      response-headers: { remove: [ server ] }
+				      rewrite: { prefix: /v1 }
+				      to: [ { weight: 1 } ]
+				    - rewrite: { path: /fallback }
+				      to: [ { weight: 1 } ]
+				""");
+		RouteRule first = policy.routes().get(0);
+		assertThat(first.fault()).isEqualTo(new FaultInjection(Duration.ofSeconds(2), 12.5, 503, 100,
+				Map.of("x-chaos", StringMatch.exact("on"))));
+		assertThat(first.fault().applies((name) -> name.equals("x-chaos") ? "on" : null)).isTrue();
+		assertThat(first.fault().applies((name) -> null)).isFalse();
+		assertThat(first.requestHeaders()).isEqualTo(new HeaderRewrite(Map.of("x-tenant", "blue"),
+				Map.of("x-via", "trellis"), List.of("cookie")));
+		assertThat(first.responseHeaders().remove()).containsExactly("server");
+		assertThat(first.rewrite().apply("/api/v1/orders/7")).isEqualTo("/v1/orders/7");
+		assertThat(first.rewrite().apply("/api/v1")).isEqualTo("/v1");
+		assertThat(policy.routes().get(1).rewrite().apply("/anything")).isEqualTo("/fallback");
+		assertThat(policy.routes().get(1).fault().active()).isFalse();
+		assertThat(new PathRewrite(PathRewrite.Kind.PREFIX, "/", "/api").apply("/api/x")).isEqualTo("/x");
+		assertThat(new PathRewrite(PathRewrite.Kind.PREFIX, "/v2/", "/api/").apply("/api/x")).isEqualTo("/v2/x");
+	}
+
+	@Test
+	void badFaultsAndRewritesAreErrorsNamingTheField() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - fault: { delay: { percentage: 120 }, abort: { status: 200 } }
+				      request-headers: { set: { x-trellis-source: me, "[bad name]": x }, remove: [ host ] }
+				      rewrite: { prefix: /v2 }
+				      to: [ { weight: 1 } ]
+				    - match: { path: { exact: /a } }
+				      fault: { headers: { x-a: b } }
+				      rewrite: { path: /b, prefix: /c }
+				      to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.routes[0].fault.delay.fixed",
+					"mesh.policy.routes[0].fault.delay.percentage", "mesh.policy.routes[0].fault.abort.status",
+					"mesh.policy.routes[0].request-headers.set.x-trellis-source",
+					"mesh.policy.routes[0].request-headers.set.bad name",
+					"mesh.policy.routes[0].request-headers.remove[0]", "mesh.policy.routes[0].rewrite.prefix",
+					"mesh.policy.routes[1].fault", "mesh.policy.routes[1].rewrite");
+		assertThat(ex.getMessage()).contains("set by the mesh", "needs 'match.path.prefix'", "400 to 599");
+	}
+
 	/** A request as a route match sees it. */
 	record Request(String method, String path, Map<String, String> headers, Map<String, String> params)
 			implements RouteMatch.RequestView {

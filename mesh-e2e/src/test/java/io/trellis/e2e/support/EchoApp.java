@@ -49,7 +49,8 @@ public final class EchoApp implements AutoCloseable {
 				echo.put("method", request.method().name());
 				echo.put("path", request.uri());
 				Map<String, String> headers = new LinkedHashMap<>();
-				request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
+				request.requestHeaders().forEach((e) -> headers.merge(e.getKey().toLowerCase(), e.getValue(),
+						(first, next) -> first + ", " + next));
 				echo.put("headers", headers);
 				echo.put("body", body);
 				int status = isReadinessProbe(request.uri()) ? 200

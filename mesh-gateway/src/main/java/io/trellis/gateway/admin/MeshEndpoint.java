@@ -147,6 +147,7 @@ public class MeshEndpoint {
 					to.add(target);
 				}
 				route.put("to", to);
+				describeActions(rules.get(i), route);
 				routes.add(route);
 			}
 			policy.put("routes", routes);
@@ -254,6 +255,39 @@ public class MeshEndpoint {
 			described.put("queryParams", params);
 		}
 		return described;
+	}
+
+	/** A route's faults and rewrites, when it has them. */
+	static void describeActions(io.trellis.core.policy.RouteRule rule, Map<String, Object> route) {
+		if (rule.retryable()) {
+			route.put("retryable", true);
+		}
+		io.trellis.core.policy.FaultInjection fault = rule.fault();
+		if (fault.active()) {
+			Map<String, Object> described = new LinkedHashMap<>();
+			if (fault.delay() != null && fault.delayPercent() > 0) {
+				described.put("delay", Map.of("fixed", fault.delay().toString(), "percentage", fault.delayPercent()));
+			}
+			if (fault.abortStatus() > 0 && fault.abortPercent() > 0) {
+				described.put("abort", Map.of("status", fault.abortStatus(), "percentage", fault.abortPercent()));
+			}
+			if (!fault.headers().isEmpty()) {
+				Map<String, Object> headers = new LinkedHashMap<>();
+				fault.headers().forEach((name, value) -> headers.put(name, value.describe()));
+				described.put("headers", headers);
+			}
+			route.put("fault", described);
+		}
+		if (rule.requestHeaders().active()) {
+			route.put("requestHeaders", rule.requestHeaders());
+		}
+		if (rule.responseHeaders().active()) {
+			route.put("responseHeaders", rule.responseHeaders());
+		}
+		if (rule.rewrite() != null) {
+			route.put("rewrite", (rule.rewrite().kind() == io.trellis.core.policy.PathRewrite.Kind.FULL_PATH)
+					? Map.of("path", rule.rewrite().value()) : Map.of("prefix", rule.rewrite().value()));
+		}
 	}
 
 }

@@ -43,6 +43,12 @@ public enum MeshError {
 	/** The inbound listener could not reach its local application. */
 	APP_UNAVAILABLE(HttpStatus.BAD_GATEWAY, "app-unavailable"),
 
+	/**
+	 * The route's fault injection aborted the request ({@code mesh.policy.routes[i].fault.abort}):
+	 * answered with the status the policy gives, without calling the service.
+	 */
+	FAULT_INJECTED(HttpStatus.SERVICE_UNAVAILABLE, "fault-injected"),
+
 	/** The request could not be proxied as sent. */
 	BAD_REQUEST(HttpStatus.BAD_REQUEST, "bad-request");
 

@@ -51,7 +51,7 @@ public class MeshErrorWebExceptionHandler implements WebExceptionHandler, Ordere
 			return Mono.error(ex);
 		}
 		this.metrics.meshError(mesh.getService(), mesh.getError().reason());
-		response.setStatusCode(mesh.getError().status());
+		response.setStatusCode(org.springframework.http.HttpStatusCode.valueOf(mesh.getStatus()));
 		HttpHeaders headers = response.getHeaders();
 		headers.set(MeshError.HEADER, mesh.getError().reason());
 		headers.setContentType(MediaType.APPLICATION_JSON);

@@ -10,10 +10,23 @@ public class MeshException extends RuntimeException {
 
 	private final String service;
 
+	private final int status;
+
 	public MeshException(MeshError error, String service, String message) {
+		this(error, service, message, error.status().value());
+	}
+
+	/** A failure answered with {@code status} instead of the error's own (an injected abort). */
+	public MeshException(MeshError error, String service, String message, int status) {
 		super(message, null, false, false);
 		this.error = error;
 		this.service = service;
+		this.status = status;
+	}
+
+	/** The status the caller is answered with. */
+	public int getStatus() {
+		return this.status;
 	}
 
 	public MeshError getError() {

@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected;</li>
  * <li>{@code trellis.health.checks{destination,result}}: active health checks, {@code passed}
  * or {@code failed};</li>
+ * <li>{@code trellis.faults.injected{destination,type}}: faults injected by policy, {@code delay}
+ * or {@code abort};</li>
  * <li>{@code trellis.health.transitions{destination,to}}: endpoints found {@code unhealthy} by
  * their checks, or {@code healthy} again.</li>
  * </ul>
@@ -64,6 +66,12 @@ public class MeshMetrics {
 		if (this.registry != null) {
 			this.registry.counter("trellis.health.transitions", "destination", tag(destination), "to",
 					healthy ? "healthy" : "unhealthy").increment();
+		}
+	}
+
+	public void fault(String destination, String type) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.faults.injected", "destination", tag(destination), "type", type).increment();
 		}
 	}
 

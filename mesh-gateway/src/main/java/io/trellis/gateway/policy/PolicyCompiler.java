@@ -15,7 +15,9 @@ import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.CompiledService.CompiledRoute;
+import io.trellis.gateway.route.FaultFilter;
 import io.trellis.gateway.route.OutboundRequestFilter;
+import io.trellis.gateway.route.RequestRewriteFilter;
 import io.trellis.gateway.route.RequestMatchView;
 import io.trellis.gateway.route.SubsetSplitFilter;
 import io.trellis.gateway.route.TimeoutFilter;
@@ -49,6 +51,12 @@ public class PolicyCompiler {
 	 * routed and balanced anew.
 	 */
 	public static final int RETRY_ORDER = 5000;
+
+	/** Order of the route's request and response rewrites: after the outbound headers, before the split. */
+	public static final int REWRITE_ORDER = Ordered.HIGHEST_PRECEDENCE + 250;
+
+	/** Order of fault injection: inside the timeout, outside the circuit breaker and the retries. */
+	public static final int FAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 320;
 
 	/** Order of the circuit breaker: inside the timeout and the subset choice, outside the retries. */
 	public static final int CIRCUIT_BREAKER_ORDER = Ordered.HIGHEST_PRECEDENCE + 350;
@@ -127,13 +135,28 @@ public class PolicyCompiler {
 					SPLIT_ORDER);
 			GatewayFilter retry = new OrderedGatewayFilter(
 					new RetryFilter(service, policy.retries(), rule.retryable(), this.budgets.get(service), this.metrics), RETRY_ORDER);
+			List<GatewayFilter> filters = new ArrayList<>(7);
+			filters.add(timeout);
+			filters.add(headers);
+			if (rule.requestHeaders().active() || rule.responseHeaders().active() || rule.rewrite() != null) {
+				filters.add(new OrderedGatewayFilter(
+						new RequestRewriteFilter(rule.requestHeaders(), rule.responseHeaders(), rule.rewrite()),
+						REWRITE_ORDER));
+			}
+			filters.add(split);
+			if (rule.fault().active()) {
+				filters.add(new OrderedGatewayFilter(new FaultFilter(service, rule.fault(), this.metrics), FAULT_ORDER));
+			}
+			if (breaker != null) {
+				filters.add(breaker);
+			}
+			filters.add(retry);
 			Route route = Route.async()
 				.id(service + "#" + i)
 				.uri(uri)
 				.order(i)
 				.predicate((exchange) -> rule.match().matches(new RequestMatchView(exchange.getRequest())))
-				.filters((breaker != null) ? List.of(timeout, headers, split, breaker, retry)
-						: List.of(timeout, headers, split, retry))
+				.filters(filters)
 				.metadata("mesh.service", service)
 				.metadata("mesh.policy-version", version)
 				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())
