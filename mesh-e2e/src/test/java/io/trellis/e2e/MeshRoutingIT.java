@@ -2,6 +2,7 @@ package io.trellis.e2e;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import io.netty.handler.codec.http.HttpMethod;
@@ -246,6 +247,95 @@ class MeshRoutingIT {
 		JsonNode routes = this.frontend.mesh().path("policies").path("orders").path("routes");
 		assertThat(routes.get(2).path("fault").path("abort").path("percentage").asDouble()).isEqualTo(30.0);
 		assertThat(routes.get(0).path("rewrite").path("prefix").asString()).isEqualTo("/v2");
+	}
+
+	@Test
+	void mirroredCopiesReachTheMirrorMarkedAndASlowOrDeadMirrorChangesNothingForTheCaller() throws Exception {
+		try (EchoApp shadowApp = this.mesh.startApp("shadow")) {
+			Sidecar shadow = this.mesh.startSidecar("shadow", Map.of("version", "v1"), shadowApp.port(), Map.of());
+			try {
+				awaitRegistered("shadow", 1);
+				// The caller's sidecar follows orders once it has called it.
+				HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders"));
+				shadowApp.setDelay(Duration.ofSeconds(2));
+				PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", """
+						mesh.policy:
+						  timeout: 3s
+						  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+						  routes:
+						    - mirror: { service: shadow }
+						      to: [ { subset: v1 } ]
+						""", this.frontend);
+				// The first copy makes the caller's sidecar follow shadow; copies follow once it knows it.
+				await("copies reach the mirror").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+					.until(() -> {
+						HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders"));
+						return shadowApp.requests() > 0;
+					});
+				Response posted = HttpCall.call(HttpMethod.POST, this.frontend.outbound("/cart?id=3"),
+						Map.of("Host", "orders", "content-type", "application/json"), "{\"item\":7}");
+				assertThat(posted.status()).isEqualTo(200);
+				await().atMost(Duration.ofSeconds(5))
+					.until(() -> "orders".equals(shadowApp.lastHeaders().get("x-trellis-mirror")));
+				assertThat(shadowApp.lastHeaders()).containsEntry("host", "shadow");
+
+				// The mirror answers after 2 s: callers do not wait for it, and past 64 copies in flight
+				// more are dropped rather than queued.
+				java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(8);
+				java.util.concurrent.atomic.AtomicLong slowestNanos = new java.util.concurrent.atomic.AtomicLong();
+				try {
+					List<java.util.concurrent.Future<Response>> calls = new java.util.ArrayList<>();
+					for (int i = 0; i < 160; i++) {
+						calls.add(callers.submit(() -> {
+							long started = System.nanoTime();
+							Response response = HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders"));
+							slowestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+							return response;
+						}));
+					}
+					for (java.util.concurrent.Future<Response> call : calls) {
+						Response response = call.get(30, java.util.concurrent.TimeUnit.SECONDS);
+						assertThat(response.status()).isEqualTo(200);
+						assertThat(response.header("x-echo-app")).isEqualTo("orders-v1");
+					}
+				}
+				finally {
+					callers.shutdownNow();
+				}
+				long slowest = slowestNanos.get();
+				assertThat(Duration.ofNanos(slowest)).as("slowest call with a slow mirror")
+					.isLessThan(Duration.ofMillis(1000));
+				assertThat(metric("trellis_mirror_requests_total", "destination=\"shadow\"", "result=\"dropped\""))
+					.as("%s", HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus")
+						.body()
+						.lines()
+						.filter((line) -> line.contains("mirror"))
+						.toList())
+					.isGreaterThan(0.0);
+
+				// A dead mirror: still nothing for the caller.
+				shadow.process().kill();
+				for (int i = 0; i < 30; i++) {
+					long started = System.nanoTime();
+					assertThat(HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")).status())
+						.isEqualTo(200);
+					assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(1000));
+				}
+				await().atMost(Duration.ofSeconds(10)).until(() -> metric("trellis_mirror_requests_total",
+						"destination=\"shadow\"", "result=\"failed\"") > 0);
+			}
+			finally {
+				shadow.process().close();
+			}
+		}
+	}
+
+	private double metric(String name, String... labels) {
+		String scrape = HttpCall.get("http://127.0.0.1:" + this.frontend.adminPort() + "/actuator/prometheus").body();
+		return scrape.lines()
+			.filter((line) -> line.startsWith(name + "{") && java.util.Arrays.stream(labels).allMatch(line::contains))
+			.mapToDouble((line) -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+			.sum();
 	}
 
 	private String appFor(HttpMethod method, String path, Map<String, String> headers) {

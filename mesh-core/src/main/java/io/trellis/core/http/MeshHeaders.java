@@ -28,6 +28,9 @@ public final class MeshHeaders {
 	/** On a response the mesh itself produced: the reason, such as {@code no-endpoints}. */
 	public static final String ERROR = "x-trellis-error";
 
+	/** Marks a mirrored copy of a request (dark traffic): its value is the service the original went to. */
+	public static final String MIRROR = "x-trellis-mirror";
+
 	private MeshHeaders() {
 	}
 

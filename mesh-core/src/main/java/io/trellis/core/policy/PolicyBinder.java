@@ -232,7 +232,7 @@ public final class PolicyBinder {
 					errors.at(field, "unreachable: routes[" + catchAll
 							+ "] has no match and so takes every request; put catch-all routes last");
 				}
-				RouteRule rule = validateRoute(field, route, subsets, errors);
+				RouteRule rule = validateRoute(field, route, service, subsets, errors);
 				if (rule != null) {
 					routes.add(rule);
 					if (rule.match().matchesEverything() && catchAll < 0) {
@@ -543,7 +543,7 @@ public final class PolicyBinder {
 		return (type != null) ? new LoadBalancing(type, decay, defaultRtt) : null;
 	}
 
-	private static RouteRule validateRoute(String field, RouteSpec route, Map<String, Subset> subsets,
+	private static RouteRule validateRoute(String field, RouteSpec route, String service, Map<String, Subset> subsets,
 			Errors errors) {
 		if (route == null) {
 			errors.at(field, "empty route");
@@ -551,6 +551,7 @@ public final class PolicyBinder {
 		}
 		int before = errors.count();
 		RouteMatch match = validateMatch(field + ".match", route.match(), errors);
+		Mirror mirror = validateMirror(field + ".mirror", route.mirror(), service, subsets, errors);
 		List<WeightedSubset> to = new ArrayList<>();
 		if (route.to() == null || route.to().isEmpty()) {
 			errors.at(field + ".to", "a route needs at least one destination, such as '- subset: v1'");
@@ -590,7 +591,40 @@ public final class PolicyBinder {
 		HeaderRewrite responseHeaders = validateHeaders(field + ".response-headers", route.responseHeaders(), errors);
 		PathRewrite rewrite = validateRewrite(field + ".rewrite", route.rewrite(), match, errors);
 		return (errors.count() == before)
-				? new RouteRule(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite) : null;
+				? new RouteRule(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite, mirror) : null;
+	}
+
+	private static Mirror validateMirror(String field, MirrorSpec spec, String service, Map<String, Subset> subsets,
+			Errors errors) {
+		if (spec == null) {
+			return null;
+		}
+		String target = (spec.service() != null) ? spec.service() : service;
+		if (!ServiceNames.isValid(target)) {
+			errors.at(field + ".service", "'" + target + "' is not a valid service name");
+			return null;
+		}
+		Subset subset = null;
+		if (spec.subset() != null) {
+			if (!target.equals(service)) {
+				errors.at(field + ".subset", "a subset can only be one of this service's (" + service
+						+ "); copies to " + target + " go to all its endpoints");
+				return null;
+			}
+			subset = subsets.get(spec.subset());
+			if (subset == null) {
+				errors.at(field + ".subset", "subset '" + spec.subset() + "' is not defined in " + PREFIX + ".subsets"
+						+ (subsets.isEmpty() ? " (none are)" : " (defined: " + String.join(", ", subsets.keySet()) + ")"));
+				return null;
+			}
+		}
+		else if (target.equals(service)) {
+			errors.at(field, "copies to the route's own service need a subset (such as the new version), "
+					+ "or they would land on the instances the requests go to");
+			return null;
+		}
+		double percentage = share(field + ".percentage", spec.percentage(), errors);
+		return new Mirror(target, subset, percentage);
 	}
 
 	private static FaultInjection validateFault(String field, FaultSpec spec, Errors errors) {
@@ -910,7 +944,10 @@ public final class PolicyBinder {
 	}
 
 	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable, FaultSpec fault,
-			HeadersSpec requestHeaders, HeadersSpec responseHeaders, RewriteSpec rewrite) {
+			HeadersSpec requestHeaders, HeadersSpec responseHeaders, RewriteSpec rewrite, MirrorSpec mirror) {
+	}
+
+	record MirrorSpec(String service, String subset, Double percentage) {
 	}
 
 	record FaultSpec(DelaySpec delay, AbortSpec abort, Map<String, Object> headers) {

@@ -13,9 +13,10 @@ import java.util.Objects;
  * @param requestHeaders changes to the headers of the route's requests
  * @param responseHeaders changes to the headers of their responses
  * @param rewrite how the path is rewritten, or null
+ * @param mirror where copies of the route's requests go, or null
  */
 public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable, FaultInjection fault,
-		HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite) {
+		HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite, Mirror mirror) {
 
 	/** The rule every policy ends with: any request, to every endpoint of the service. */
 	public static final RouteRule TO_ALL_ENDPOINTS = new RouteRule(RouteMatch.ANY,
@@ -28,7 +29,7 @@ public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retry
 
 	/** A rule without faults or rewrites. */
 	public RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable) {
-		this(match, to, retryable, FaultInjection.NONE, HeaderRewrite.NONE, HeaderRewrite.NONE, null);
+		this(match, to, retryable, FaultInjection.NONE, HeaderRewrite.NONE, HeaderRewrite.NONE, null, null);
 	}
 
 	public RouteRule {

@@ -601,6 +601,42 @@ class PolicyBinderTests {
 		assertThat(ex.getMessage()).contains("set by the mesh", "needs 'match.path.prefix'", "400 to 599");
 	}
 
+	@Test
+	void routesMirrorToASubsetOrAnotherService() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 }, v2: { version: v2 } }
+				  routes:
+				    - match: { path: { prefix: /a } }
+				      mirror: { subset: v2, percentage: 25 }
+				      to: [ { subset: v1 } ]
+				    - mirror: { service: orders-shadow }
+				      to: [ { subset: v1 } ]
+				""");
+		assertThat(policy.routes().get(0).mirror())
+			.isEqualTo(new Mirror("orders", new Subset("v2", Map.of("version", "v2")), 25));
+		assertThat(policy.routes().get(1).mirror()).isEqualTo(new Mirror("orders-shadow", null, 100));
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  subsets: { v1: { version: v1 } }
+				  routes:
+				    - match: { path: { prefix: /a } }
+				      mirror: { subset: v9 }
+				      to: [ { weight: 1 } ]
+				    - match: { path: { prefix: /b } }
+				      mirror: { service: other, subset: v1 }
+				      to: [ { weight: 1 } ]
+				    - match: { path: { prefix: /c } }
+				      mirror: { percentage: 10 }
+				      to: [ { weight: 1 } ]
+				    - mirror: { service: Bad_Name }
+				      to: [ { weight: 1 } ]
+				""");
+		assertThat(ex.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.routes[0].mirror.subset", "mesh.policy.routes[1].mirror.subset",
+					"mesh.policy.routes[2].mirror", "mesh.policy.routes[3].mirror.service");
+	}
+
 	/** A request as a route match sees it. */
 	record Request(String method, String path, Map<String, String> headers, Map<String, String> params)
 			implements RouteMatch.RequestView {

@@ -24,6 +24,8 @@ public final class EchoApp implements AutoCloseable {
 
 	private volatile int healthStatus = 200;
 
+	private volatile Map<String, String> lastHeaders = Map.of();
+
 	private final java.util.concurrent.atomic.AtomicInteger healthChecks = new java.util.concurrent.atomic.AtomicInteger();
 
 	private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
@@ -42,7 +44,8 @@ public final class EchoApp implements AutoCloseable {
 						this.requests.incrementAndGet();
 					}
 				})
-				.delayUntil((body) -> this.delay.isZero() ? Mono.empty() : Mono.delay(this.delay))
+				.delayUntil((body) -> (this.delay.isZero() || isReadinessProbe(request.uri())) ? Mono.empty()
+						: Mono.delay(this.delay))
 				.flatMap((body) -> {
 				Map<String, Object> echo = new LinkedHashMap<>();
 				echo.put("app", this.name);
@@ -52,6 +55,9 @@ public final class EchoApp implements AutoCloseable {
 				request.requestHeaders().forEach((e) -> headers.merge(e.getKey().toLowerCase(), e.getValue(),
 						(first, next) -> first + ", " + next));
 				echo.put("headers", headers);
+				if (!isHealthCheck(request.uri()) && !isReadinessProbe(request.uri())) {
+					this.lastHeaders = headers;
+				}
 				echo.put("body", body);
 				int status = isReadinessProbe(request.uri()) ? 200
 						: isHealthCheck(request.uri()) ? this.healthStatus : this.status;
@@ -89,12 +95,17 @@ public final class EchoApp implements AutoCloseable {
 		this.status = status;
 	}
 
+	/** The headers (lower-case names) of the last request received, checks excepted. */
+	public Map<String, String> lastHeaders() {
+		return this.lastHeaders;
+	}
+
 	/** Requests received since the start, readiness checks excepted. */
 	public int requests() {
 		return this.requests.get();
 	}
 
-	/** Makes every answer from now on wait {@code delay} (zero for none). */
+	/** Makes every answer from now on wait {@code delay} (zero for none; readiness checks excepted). */
 	public void setDelay(Duration delay) {
 		this.delay = delay;
 	}

@@ -284,6 +284,15 @@ public class MeshEndpoint {
 		if (rule.responseHeaders().active()) {
 			route.put("responseHeaders", rule.responseHeaders());
 		}
+		if (rule.mirror() != null) {
+			Map<String, Object> mirror = new LinkedHashMap<>();
+			mirror.put("service", rule.mirror().service());
+			if (rule.mirror().subset() != null) {
+				mirror.put("subset", rule.mirror().subset().name());
+			}
+			mirror.put("percentage", rule.mirror().percentage());
+			route.put("mirror", mirror);
+		}
 		if (rule.rewrite() != null) {
 			route.put("rewrite", (rule.rewrite().kind() == io.trellis.core.policy.PathRewrite.Kind.FULL_PATH)
 					? Map.of("path", rule.rewrite().value()) : Map.of("prefix", rule.rewrite().value()));

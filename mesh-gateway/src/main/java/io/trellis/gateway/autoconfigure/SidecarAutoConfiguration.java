@@ -26,6 +26,7 @@ import io.trellis.gateway.route.GatewayHeaderFilters;
 import io.trellis.gateway.route.MeshHeadersFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.route.MeshRouteTable;
+import io.trellis.gateway.route.Mirrors;
 import io.micrometer.observation.ObservationRegistry;
 import io.trellis.gateway.server.InboundServer;
 import tools.jackson.databind.json.JsonMapper;
@@ -143,10 +144,17 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
-			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics, HealthChecks healthChecks) {
+			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics, HealthChecks healthChecks,
+			Mirrors mirrors) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
 				() -> events.publishEvent(new RefreshRoutesEvent(routes)),
-				new PolicyCompiler(budgets, breakers, metrics, healthChecks));
+				new PolicyCompiler(budgets, breakers, metrics, healthChecks, mirrors));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	Mirrors meshMirrors(MeshLoadBalancers balancers, ObjectProvider<ControlPlaneSync> sync, MeshMetrics metrics) {
+		return new Mirrors(balancers, sync::getIfAvailable, metrics);
 	}
 
 	@Bean

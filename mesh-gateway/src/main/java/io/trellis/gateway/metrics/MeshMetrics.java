@@ -14,6 +14,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected;</li>
  * <li>{@code trellis.health.checks{destination,result}}: active health checks, {@code passed}
  * or {@code failed};</li>
+ * <li>{@code trellis.mirror.requests{destination,result}}: mirrored copies, by result
+ * ({@code answered}, {@code failed}, {@code dropped}, {@code skipped}, {@code no-endpoints});</li>
  * <li>{@code trellis.faults.injected{destination,type}}: faults injected by policy, {@code delay}
  * or {@code abort};</li>
  * <li>{@code trellis.health.transitions{destination,to}}: endpoints found {@code unhealthy} by
@@ -66,6 +68,13 @@ public class MeshMetrics {
 		if (this.registry != null) {
 			this.registry.counter("trellis.health.transitions", "destination", tag(destination), "to",
 					healthy ? "healthy" : "unhealthy").increment();
+		}
+	}
+
+	public void mirror(String destination, String result) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.mirror.requests", "destination", tag(destination), "result", result)
+				.increment();
 		}
 	}
 

@@ -16,6 +16,8 @@ import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.CompiledService.CompiledRoute;
 import io.trellis.gateway.route.FaultFilter;
+import io.trellis.gateway.route.MirrorFilter;
+import io.trellis.gateway.route.Mirrors;
 import io.trellis.gateway.route.OutboundRequestFilter;
 import io.trellis.gateway.route.RequestRewriteFilter;
 import io.trellis.gateway.route.RequestMatchView;
@@ -58,6 +60,9 @@ public class PolicyCompiler {
 	/** Order of fault injection: inside the timeout, outside the circuit breaker and the retries. */
 	public static final int FAULT_ORDER = Ordered.HIGHEST_PRECEDENCE + 320;
 
+	/** Order of mirroring: after the rewrites and fault injection, before the breaker and the retries. */
+	public static final int MIRROR_ORDER = Ordered.HIGHEST_PRECEDENCE + 340;
+
 	/** Order of the circuit breaker: inside the timeout and the subset choice, outside the retries. */
 	public static final int CIRCUIT_BREAKER_ORDER = Ordered.HIGHEST_PRECEDENCE + 350;
 
@@ -68,6 +73,8 @@ public class PolicyCompiler {
 	private final MeshMetrics metrics;
 
 	private final HealthChecks healthChecks;
+
+	private final Mirrors mirrors;
 
 	/** A compiler with retry budgets and circuit breakers of its own. */
 	public PolicyCompiler() {
@@ -91,10 +98,23 @@ public class PolicyCompiler {
 	 */
 	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics,
 			HealthChecks healthChecks) {
+		this(budgets, breakers, metrics, healthChecks, null);
+	}
+
+	/**
+	 * @param budgets the destinations' retry budgets, shared by every version compiled
+	 * @param breakers the destinations' circuit breakers, shared likewise
+	 * @param metrics counts retries and refused retries
+	 * @param healthChecks started, changed or stopped by each compiled policy (null: none)
+	 * @param mirrors sends routes' mirrored copies (null: routes do not mirror)
+	 */
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics,
+			HealthChecks healthChecks, Mirrors mirrors) {
 		this.budgets = budgets;
 		this.breakers = breakers;
 		this.metrics = metrics;
 		this.healthChecks = healthChecks;
+		this.mirrors = mirrors;
 	}
 
 	/**
@@ -146,6 +166,10 @@ public class PolicyCompiler {
 			filters.add(split);
 			if (rule.fault().active()) {
 				filters.add(new OrderedGatewayFilter(new FaultFilter(service, rule.fault(), this.metrics), FAULT_ORDER));
+			}
+			if (rule.mirror() != null && this.mirrors != null) {
+				filters.add(new OrderedGatewayFilter(new MirrorFilter(service, rule.mirror(), policy.timeout(),
+						this.mirrors), MIRROR_ORDER));
 			}
 			if (breaker != null) {
 				filters.add(breaker);

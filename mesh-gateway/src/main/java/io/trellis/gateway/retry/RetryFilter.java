@@ -14,20 +14,17 @@ import io.trellis.gateway.error.MeshException;
 import io.trellis.gateway.error.UpstreamFailures;
 import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.route.MeshExchangeAttributes;
-import reactor.core.publisher.Flux;
+import io.trellis.gateway.route.ReplayableRequest;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR;
@@ -99,19 +96,16 @@ public class RetryFilter implements GatewayFilter {
 			attempts.bodyReplayable = false;
 			return attempt(exchange, chain, attempts);
 		}
-		return DataBufferUtils.join(request.getBody(), (int) Math.min(Integer.MAX_VALUE, length + 1))
-			.map((joined) -> {
-				byte[] bytes = new byte[joined.readableByteCount()];
-				joined.read(bytes);
-				DataBufferUtils.release(joined);
-				return bytes;
-			})
-			.defaultIfEmpty(new byte[0])
-			.flatMap((bytes) -> {
-				attempts.bodyReplayable = true;
-				ServerWebExchange replayable = exchange.mutate().request(new ReplayableBody(request, bytes)).build();
-				return attempt(replayable, chain, attempts);
-			});
+		if (request instanceof ReplayableRequest) {
+			// Already read (by the route's mirror): replayable as it is.
+			attempts.bodyReplayable = true;
+			return attempt(exchange, chain, attempts);
+		}
+		return ReplayableRequest.read(request, length).flatMap((bytes) -> {
+			attempts.bodyReplayable = true;
+			ServerWebExchange replayable = exchange.mutate().request(new ReplayableRequest(request, bytes)).build();
+			return attempt(replayable, chain, attempts);
+		});
 	}
 
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, Attempts attempts) {
@@ -204,8 +198,7 @@ public class RetryFilter implements GatewayFilter {
 	}
 
 	private static boolean hasBody(ServerHttpRequest request) {
-		HttpHeaders headers = request.getHeaders();
-		return headers.getContentLength() > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+		return ReplayableRequest.hasBody(request);
 	}
 
 	private static String describe(Throwable failure) {
@@ -243,24 +236,6 @@ public class RetryFilter implements GatewayFilter {
 
 		PerTryTimeout(String service, Duration timeout) {
 			super("No response from " + service + " within the per-try timeout of " + timeout);
-		}
-
-	}
-
-	/** The request with its body kept in memory, sent anew by each try. */
-	private static final class ReplayableBody extends ServerHttpRequestDecorator {
-
-		private final byte[] body;
-
-		ReplayableBody(ServerHttpRequest delegate, byte[] body) {
-			super(delegate);
-			this.body = body;
-		}
-
-		@Override
-		public Flux<DataBuffer> getBody() {
-			return Flux.defer(() -> (this.body.length == 0) ? Flux.empty()
-					: Flux.just(org.springframework.core.io.buffer.DefaultDataBufferFactory.sharedInstance.wrap(this.body)));
 		}
 
 	}
