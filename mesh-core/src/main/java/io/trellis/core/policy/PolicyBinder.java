@@ -660,20 +660,7 @@ public final class PolicyBinder {
 			}
 			abortPercent = share(field + ".abort.percentage", spec.abort().percentage(), errors);
 		}
-		Map<String, StringMatch> headers = new LinkedHashMap<>();
-		if (spec.headers() != null) {
-			spec.headers().forEach((name, value) -> {
-				String headerField = field + ".headers." + name;
-				if (!HEADER_NAME.matcher(name).matches()) {
-					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
-					return;
-				}
-				StringMatch match = validateValueMatch(headerField, value, errors);
-				if (match != null) {
-					headers.put(name.toLowerCase(Locale.ROOT), match);
-				}
-			});
-		}
+		Map<String, StringMatch> headers = validateHeaderMatches(field + ".headers", spec.headers(), errors);
 		return new FaultInjection(delay, delayPercent, abortStatus, abortPercent, headers);
 	}
 
@@ -803,20 +790,7 @@ public final class PolicyBinder {
 				}
 			}
 		}
-		Map<String, StringMatch> headers = new LinkedHashMap<>();
-		if (spec.headers() != null) {
-			spec.headers().forEach((name, value) -> {
-				String headerField = field + ".headers." + name;
-				if (!HEADER_NAME.matcher(name).matches()) {
-					errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
-					return;
-				}
-				StringMatch match = validateValueMatch(headerField, value, errors);
-				if (match != null && headers.put(name.toLowerCase(Locale.ROOT), match) != null) {
-					errors.at(headerField, "header '" + name + "' is listed twice (names are case-insensitive)");
-				}
-			});
-		}
+		Map<String, StringMatch> headers = validateHeaderMatches(field + ".headers", spec.headers(), errors);
 		Map<String, StringMatch> queryParams = new LinkedHashMap<>();
 		if (spec.queryParams() != null) {
 			spec.queryParams().forEach((name, value) -> {
@@ -832,6 +806,27 @@ public final class PolicyBinder {
 			});
 		}
 		return new RouteMatch(path, methods, headers, queryParams);
+	}
+
+	/** Header name (lower case) to how it must look: names are HTTP tokens, each at most once. */
+	private static Map<String, StringMatch> validateHeaderMatches(String field, Map<String, Object> spec,
+			Errors errors) {
+		Map<String, StringMatch> headers = new LinkedHashMap<>();
+		if (spec == null) {
+			return headers;
+		}
+		spec.forEach((name, value) -> {
+			String headerField = field + "." + name;
+			if (!HEADER_NAME.matcher(name).matches()) {
+				errors.at(headerField, "'" + name + "' is not a valid HTTP header name");
+				return;
+			}
+			StringMatch match = validateValueMatch(headerField, value, errors);
+			if (match != null && headers.put(name.toLowerCase(Locale.ROOT), match) != null) {
+				errors.at(headerField, "header '" + name + "' is listed twice (names are case-insensitive)");
+			}
+		});
+		return headers;
 	}
 
 	private static StringMatch validatePath(String field, PathSpec spec, Errors errors) {
