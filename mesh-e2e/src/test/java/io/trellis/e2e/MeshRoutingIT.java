@@ -43,6 +43,8 @@ class MeshRoutingIT {
 
 	Sidecar ordersV2;
 
+	EchoApp ordersV1App;
+
 	@BeforeAll
 	void startMesh(@TempDir Path work) throws Exception {
 		this.work = work;
@@ -53,6 +55,7 @@ class MeshRoutingIT {
 		this.mesh.startControlPlane(this.policy, Map.of());
 		EchoApp frontendApp = this.mesh.startApp("frontend");
 		EchoApp v1 = this.mesh.startApp("orders-v1");
+		this.ordersV1App = v1;
 		EchoApp v2 = this.mesh.startApp("orders-v2");
 		this.frontend = this.mesh.startSidecar("frontend", Map.of("version", "v1"), frontendApp.port(), Map.of());
 		this.ordersV1 = this.mesh.startSidecar("orders", Map.of("version", "v1"), v1.port(), Map.of());
@@ -129,6 +132,38 @@ class MeshRoutingIT {
 		Duration took = Duration.ofNanos(System.nanoTime() - written);
 		assertThat(took).isLessThanOrEqualTo(Duration.ofSeconds(2));
 		assertThat(answers(20, Map.of())).containsOnlyKeys("orders-v2");
+	}
+
+	@Test
+	void observedSplitConvergesToTheWeightsAndLiveWeightChangesFailNoRequest() throws Exception {
+		assertThat(HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")).status()).isEqualTo(200);
+		// Slow traffic runs through every change below; none of its requests may fail.
+		try (Traffic traffic = new Traffic(() -> HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")),
+				Duration.ofMillis(5), 20_000, Duration.ofSeconds(60))) {
+			PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(90, 10),
+					this.frontend);
+			// Each request draws its subset independently: the v2 count of n requests is binomial
+			// (n, 0.1). With n = 600: mean 60, standard deviation 7.3; the bound is 5 of them.
+			int n = 600;
+			Map<String, Integer> counts = answers(n, Map.of());
+			int v2 = counts.getOrDefault("orders-v2", 0);
+			double sd = Math.sqrt(n * 0.1 * 0.9);
+			assertThat((double) v2).as("v2 answers of %d at weight 10/100: %s", n, counts)
+				.isBetween(n * 0.1 - 5 * sd, n * 0.1 + 5 * sd);
+			assertThat(counts.get("orders-v1") + v2).isEqualTo(n);
+
+			PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(50, 50),
+					this.frontend);
+			counts = answers(n, Map.of());
+			v2 = counts.getOrDefault("orders-v2", 0);
+			sd = Math.sqrt(n * 0.5 * 0.5);
+			assertThat((double) v2).as("v2 answers of %d at weight 50/100: %s", n, counts)
+				.isBetween(n * 0.5 - 5 * sd, n * 0.5 + 5 * sd);
+			Map<String, Integer> outcomes = traffic.stop();
+			assertThat(outcomes.keySet()).as("outcomes of the requests sent during the changes")
+				.allSatisfy((outcome) -> assertThat(outcome).startsWith("200 "));
+			assertThat(traffic.sent()).isGreaterThan(20);
+		}
 	}
 
 	@Test
@@ -435,6 +470,134 @@ class MeshRoutingIT {
 		await(app + " only").atMost(within.plusSeconds(1))
 			.pollInterval(Duration.ofMillis(50))
 			.until(() -> answers(8, headers).keySet().equals(java.util.Set.of(app)));
+	}
+
+	@Test
+	void inboundRateLimitAnswers429WithRetryAfterPerCallingServiceWithoutCallingTheApp() throws Exception {
+		// The frontend's sidecar follows orders once it has called it.
+		assertThat(HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")).status()).isEqualTo(200);
+		try {
+			PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(100, 0) + """
+					  inbound:
+					    rate-limit: { requests-per-second: 1, burst: 3, per-caller: true }
+					""", this.frontend);
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> this.ordersV1.mesh().path("inboundRateLimit").path("enabled").asBoolean());
+			int before = this.ordersV1App.requests();
+			int ok = 0;
+			Response limited = null;
+			long started = System.nanoTime();
+			for (int i = 0; i < 10; i++) {
+				Response response = HttpCall.get(this.frontend.outbound("/limited"), Map.of("Host", "orders"));
+				if (response.status() == 200) {
+					ok++;
+				}
+				else {
+					assertThat(response.status()).isEqualTo(429);
+					limited = response;
+				}
+			}
+			double seconds = (System.nanoTime() - started) / 1e9;
+			// A burst of 3, then 1 a second: at most 3 + the seconds elapsed got through.
+			assertThat(ok).isBetween(3, 3 + (int) Math.ceil(seconds));
+			assertThat(limited).isNotNull();
+			assertThat(limited.header("x-trellis-error")).isEqualTo("rate-limited");
+			assertThat(Integer.parseInt(limited.header("retry-after"))).isBetween(1, 2);
+			assertThat(limited.json().get("message").asString()).contains("requests from frontend per second");
+			// Refused requests never reached the application.
+			assertThat(this.ordersV1App.requests() - before).isEqualTo(ok);
+
+			// Another calling service has a bucket of its own.
+			Response other = HttpCall.get("http://127.0.0.1:" + this.ordersV1.inboundPort() + "/limited",
+					Map.of("Host", "orders", "x-trellis-source", "billing"));
+			assertThat(other.status()).isEqualTo(200);
+
+			// After Retry-After, the caller gets through again.
+			Thread.sleep(Integer.parseInt(limited.header("retry-after")) * 1000L + 100);
+			assertThat(HttpCall.get(this.frontend.outbound("/limited"), Map.of("Host", "orders")).status())
+				.isEqualTo(200);
+			JsonNode tokens = this.ordersV1.mesh().path("inboundRateLimit").path("tokens");
+			assertThat(tokens.has("frontend")).isTrue();
+			assertThat(tokens.has("billing")).isTrue();
+		}
+		catch (Throwable failure) {
+			restoreOrdersPolicy(failure);
+			throw failure;
+		}
+		restoreOrdersPolicy(null);
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> !this.ordersV1.mesh().path("inboundRateLimit").path("enabled").asBoolean());
+	}
+
+	@Test
+	void concurrencyLimitQueuesThenShedsCallsBeyondItAndTheServiceNeverSeesMore() throws Exception {
+		assertThat(HttpCall.get(this.frontend.outbound("/who"), Map.of("Host", "orders")).status()).isEqualTo(200);
+		java.util.concurrent.ExecutorService callers = java.util.concurrent.Executors.newFixedThreadPool(10);
+		try {
+			PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(100, 0) + """
+					  concurrency-limit: { max-in-flight: 2, max-pending: 2 }
+					""", this.frontend);
+			this.ordersV1App.setDelay(Duration.ofMillis(600));
+			this.ordersV1App.resetMaxInFlight();
+			List<java.util.concurrent.Future<Response>> calls = new java.util.ArrayList<>();
+			for (int i = 0; i < 10; i++) {
+				calls.add(callers.submit(() -> {
+					long started = System.nanoTime();
+					Response response = HttpCall.get(this.frontend.outbound("/busy"), Map.of("Host", "orders"));
+					if (response.status() == 503) {
+						// Shed at once, not after waiting for the service.
+						assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(500));
+					}
+					return response;
+				}));
+			}
+			int ok = 0;
+			int shed = 0;
+			for (java.util.concurrent.Future<Response> call : calls) {
+				Response response = call.get(30, java.util.concurrent.TimeUnit.SECONDS);
+				if (response.status() == 200) {
+					ok++;
+				}
+				else {
+					assertThat(response.status()).isEqualTo(503);
+					assertThat(response.header("x-trellis-error")).isEqualTo("overloaded");
+					shed++;
+				}
+			}
+			// 2 in flight and 2 waiting got through; the rest, sent while those were held, were
+			// shed. The app never had more than 2 at once.
+			assertThat(ok).isGreaterThanOrEqualTo(4);
+			assertThat(shed).isGreaterThanOrEqualTo(1);
+			assertThat(ok + shed).isEqualTo(10);
+			assertThat(this.ordersV1App.maxInFlight()).isLessThanOrEqualTo(2);
+			JsonNode limiter = this.frontend.mesh().path("concurrencyLimits").path("orders");
+			assertThat(limiter.path("limit").asInt()).isEqualTo(2);
+			assertThat(limiter.path("rejected").asLong()).isEqualTo(shed);
+			assertThat(limiter.path("inFlight").asInt()).isZero();
+		}
+		catch (Throwable failure) {
+			restoreOrdersPolicy(failure);
+			throw failure;
+		}
+		finally {
+			callers.shutdownNow();
+			this.ordersV1App.setDelay(Duration.ZERO);
+		}
+		restoreOrdersPolicy(null);
+	}
+
+	/** Puts back the class's usual orders policy; after a failure, without hiding it. */
+	private void restoreOrdersPolicy(Throwable failure) {
+		try {
+			PolicyFiles.writeAndAwait(this.mesh.controlPlane(), this.policy, "orders", ordersPolicy(50, 50),
+					this.frontend);
+		}
+		catch (RuntimeException | AssertionError ex) {
+			if (failure == null) {
+				throw ex;
+			}
+			failure.addSuppressed(ex);
+		}
 	}
 
 	static String ordersPolicy(int v1, int v2) {

@@ -87,7 +87,7 @@ public final class PolicyBinder {
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null, null));
+			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null, null, null, null));
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -246,9 +246,79 @@ public final class PolicyBinder {
 		CircuitBreaking circuitBreaker = validateCircuitBreaker(spec.circuitBreaker(), errors);
 		OutlierDetection outlierDetection = validateOutlierDetection(spec.outlierDetection(), errors);
 		HealthCheck healthCheck = validateHealthCheck(spec.healthCheck(), errors);
+		ConcurrencyLimit concurrencyLimit = validateConcurrencyLimit(spec.concurrencyLimit(), errors);
+		RateLimit rateLimit = validateRateLimit((spec.inbound() != null) ? spec.inbound().rateLimit() : null, errors);
 		errors.throwIfAny(service);
 		return new ServicePolicy(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker,
-				outlierDetection, healthCheck);
+				outlierDetection, healthCheck, concurrencyLimit, rateLimit);
+	}
+
+	private static ConcurrencyLimit validateConcurrencyLimit(ConcurrencyLimitSpec spec, Errors errors) {
+		if (spec == null) {
+			return ConcurrencyLimit.DISABLED;
+		}
+		String field = PREFIX + ".concurrency-limit";
+		boolean enabled = spec.enabled() == null || spec.enabled();
+		boolean adaptive = spec.adaptive() != null && spec.adaptive();
+		if (enabled && spec.maxInFlight() == null) {
+			errors.at(field + ".max-in-flight", "is required: the most calls to the service outstanding at once from "
+					+ "one caller's sidecar (with adaptive: true, the highest the limit may grow to)");
+			return null;
+		}
+		int max = count(field + ".max-in-flight", spec.maxInFlight(), 1, 1024, errors);
+		int pending = count(field + ".max-pending", spec.maxPending(), 0, 0, errors);
+		if (!adaptive && (spec.minInFlight() != null || spec.initialInFlight() != null)) {
+			errors.at(field, "min-in-flight and initial-in-flight apply only with adaptive: true");
+		}
+		int min = count(field + ".min-in-flight", spec.minInFlight(), 1, Math.min(max, 4), errors);
+		if (min > max) {
+			errors.at(field + ".min-in-flight", "must not be more than max-in-flight (" + max + "), was " + min);
+			min = Math.min(max, 4);
+		}
+		int initial = count(field + ".initial-in-flight", spec.initialInFlight(), 1,
+				Math.max(min, Math.min(max, 20)), errors);
+		if (initial < min || initial > max) {
+			errors.at(field + ".initial-in-flight", "must be from min-in-flight (" + min + ") to max-in-flight (" + max
+					+ "), was " + initial);
+			initial = Math.max(min, Math.min(max, 20));
+		}
+		return new ConcurrencyLimit(enabled, max, pending, adaptive, min, adaptive ? initial : max);
+	}
+
+	private static RateLimit validateRateLimit(RateLimitSpec spec, Errors errors) {
+		if (spec == null) {
+			return RateLimit.DISABLED;
+		}
+		String field = PREFIX + ".inbound.rate-limit";
+		boolean enabled = spec.enabled() == null || spec.enabled();
+		Double rate = spec.requestsPerSecond();
+		if (rate == null) {
+			if (enabled) {
+				errors.at(field + ".requests-per-second", "is required: the requests per second each instance "
+						+ "accepts (per calling service with per-caller: true)");
+			}
+			rate = 1.0;
+		}
+		else if (!(rate > 0) || rate > RateLimit.MAX_RATE) {
+			errors.at(field + ".requests-per-second", "must be more than 0 and at most " + (long) RateLimit.MAX_RATE
+					+ ", was " + rate);
+			rate = 1.0;
+		}
+		// Without a burst, a second's worth of requests (at least one).
+		int burst = count(field + ".burst", spec.burst(), 1, (int) Math.max(1, Math.min(Math.ceil(rate),
+				RateLimit.MAX_BURST)), errors);
+		return new RateLimit(enabled, rate, burst, spec.perCaller() != null && spec.perCaller());
+	}
+
+	private static int count(String field, Integer value, int min, int fallback, Errors errors) {
+		if (value == null) {
+			return fallback;
+		}
+		if (value < min || value > ConcurrencyLimit.MAX) {
+			errors.at(field, "must be from " + min + " to " + ConcurrencyLimit.MAX + ", was " + value);
+			return fallback;
+		}
+		return value;
 	}
 
 	private static HealthCheck validateHealthCheck(HealthCheckSpec spec, Errors errors) {
@@ -910,7 +980,18 @@ public final class PolicyBinder {
 	/** What a policy file may contain under {@value #PREFIX}, as bound before validation. */
 	record Spec(Duration timeout, Map<String, Map<String, String>> subsets, List<RouteSpec> routes,
 			LoadBalancerSpec loadBalancer, RetriesSpec retries, CircuitBreakerSpec circuitBreaker,
-			OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck) {
+			OutlierDetectionSpec outlierDetection, HealthCheckSpec healthCheck, ConcurrencyLimitSpec concurrencyLimit,
+			InboundSpec inbound) {
+	}
+
+	record ConcurrencyLimitSpec(Boolean enabled, Integer maxInFlight, Integer maxPending, Boolean adaptive,
+			Integer minInFlight, Integer initialInFlight) {
+	}
+
+	record InboundSpec(RateLimitSpec rateLimit) {
+	}
+
+	record RateLimitSpec(Boolean enabled, Double requestsPerSecond, Integer burst, Boolean perCaller) {
 	}
 
 	record HealthCheckSpec(Boolean enabled, String path, Duration interval, Duration timeout,

@@ -20,10 +20,14 @@ import java.util.Objects;
  * @param circuitBreaker when calls to the service stop while it fails
  * @param outlierDetection when one endpoint that keeps failing is left out
  * @param healthCheck how callers check each endpoint actively, if at all
+ * @param concurrencyLimit how many calls each caller's sidecar lets be outstanding at once
+ * @param rateLimit how many requests per second each instance of the service accepts (applied by
+ * the service's own sidecars, on their inbound listener)
  */
 public record ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
 		LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker,
-		OutlierDetection outlierDetection, HealthCheck healthCheck) {
+		OutlierDetection outlierDetection, HealthCheck healthCheck, ConcurrencyLimit concurrencyLimit,
+		RateLimit rateLimit) {
 
 	/** Timeout when policy sets none (Envoy's default route timeout). */
 	public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
@@ -44,6 +48,8 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 		circuitBreaker = (circuitBreaker != null) ? circuitBreaker : CircuitBreaking.DISABLED;
 		outlierDetection = (outlierDetection != null) ? outlierDetection : OutlierDetection.DEFAULT;
 		healthCheck = (healthCheck != null) ? healthCheck : HealthCheck.DISABLED;
+		concurrencyLimit = (concurrencyLimit != null) ? concurrencyLimit : ConcurrencyLimit.DISABLED;
+		rateLimit = (rateLimit != null) ? rateLimit : RateLimit.DISABLED;
 		for (RouteRule route : routes) {
 			for (WeightedSubset to : route.to()) {
 				if (to.subset() != null && !subsets.containsKey(to.subset())) {
@@ -51,6 +57,14 @@ public record ServicePolicy(String service, Duration timeout, Map<String, Subset
 				}
 			}
 		}
+	}
+
+	/** A policy without limits. */
+	public ServicePolicy(String service, Duration timeout, Map<String, Subset> subsets, List<RouteRule> routes,
+			LoadBalancing loadBalancer, RetryPolicy retries, CircuitBreaking circuitBreaker,
+			OutlierDetection outlierDetection, HealthCheck healthCheck) {
+		this(service, timeout, subsets, routes, loadBalancer, retries, circuitBreaker, outlierDetection, healthCheck,
+				ConcurrencyLimit.DISABLED, RateLimit.DISABLED);
 	}
 
 	/** A policy without active health checks. */

@@ -317,6 +317,62 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void limitsAreOffUnlessPolicyHasThemAndTakeDefaultsForWhatItLeavesOut() throws IOException {
+		ServicePolicy none = bind("orders", "mesh.policy.timeout: 2s\n");
+		assertThat(none.concurrencyLimit()).isEqualTo(ConcurrencyLimit.DISABLED);
+		assertThat(none.rateLimit()).isEqualTo(RateLimit.DISABLED);
+		ServicePolicy fixed = bind("orders", """
+				mesh.policy:
+				  concurrency-limit: { max-in-flight: 50 }
+				  inbound:
+				    rate-limit: { requests-per-second: 2.5 }
+				""");
+		assertThat(fixed.concurrencyLimit()).isEqualTo(new ConcurrencyLimit(true, 50, 0, false, 4, 50));
+		// Without a burst, a second's worth of requests.
+		assertThat(fixed.rateLimit()).isEqualTo(new RateLimit(true, 2.5, 3, false));
+		ServicePolicy adaptive = bind("orders", """
+				mesh.policy:
+				  concurrency-limit: { max-in-flight: 200, max-pending: 100, adaptive: true, min-in-flight: 5 }
+				  inbound.rate-limit: { requests-per-second: 100, burst: 20, per-caller: true }
+				""");
+		assertThat(adaptive.concurrencyLimit()).isEqualTo(new ConcurrencyLimit(true, 200, 100, true, 5, 20));
+		assertThat(adaptive.rateLimit()).isEqualTo(new RateLimit(true, 100, 20, true));
+	}
+
+	@Test
+	void badLimitsAreRejectedNamingTheField() throws IOException {
+		PolicyException missing = bindFails("orders", """
+				mesh.policy:
+				  concurrency-limit: { max-pending: 10 }
+				  inbound.rate-limit: { burst: 10 }
+				""");
+		assertThat(missing.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.concurrency-limit.max-in-flight",
+					"mesh.policy.inbound.rate-limit.requests-per-second");
+		assertThat(missing.getErrors()).allSatisfy((error) -> assertThat(error.reason()).contains("is required"));
+		PolicyException bad = bindFails("orders", """
+				mesh.policy:
+				  concurrency-limit: { max-in-flight: 0, max-pending: -1 }
+				  inbound.rate-limit: { requests-per-second: 0, burst: 0 }
+				""");
+		assertThat(bad.getErrors()).extracting(PolicyError::field)
+			.containsExactlyInAnyOrder("mesh.policy.concurrency-limit.max-in-flight",
+					"mesh.policy.concurrency-limit.max-pending", "mesh.policy.inbound.rate-limit.requests-per-second",
+					"mesh.policy.inbound.rate-limit.burst");
+		PolicyException floor = bindFails("orders",
+				"mesh.policy.concurrency-limit: { max-in-flight: 10, adaptive: true, min-in-flight: 20 }\n");
+		assertThat(floor.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("must not be more than max-in-flight (10)"));
+		PolicyException notAdaptive = bindFails("orders",
+				"mesh.policy.concurrency-limit: { max-in-flight: 10, min-in-flight: 2 }\n");
+		assertThat(notAdaptive.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.reason()).contains("only with adaptive: true"));
+		PolicyException unknown = bindFails("orders", "mesh.policy.inbound.authorization.allow: frontend\n");
+		assertThat(unknown.getErrors()).singleElement()
+			.satisfies((error) -> assertThat(error.field()).startsWith("mesh.policy.inbound.authorization"));
+	}
+
+	@Test
 	void activeHealthChecksAreOffUnlessPolicyHasThemAndNeedAPath() throws IOException {
 		assertThat(bind("orders", "mesh.policy.timeout: 2s\n").healthCheck()).isEqualTo(HealthCheck.DISABLED);
 		HealthCheck check = bind("orders", """

@@ -30,6 +30,10 @@ public final class EchoApp implements AutoCloseable {
 
 	private final java.util.concurrent.atomic.AtomicInteger requests = new java.util.concurrent.atomic.AtomicInteger();
 
+	private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+
+	private final java.util.concurrent.atomic.AtomicInteger maxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
 	public EchoApp(String name) {
 		this.name = name;
 		this.server = HttpServer.create()
@@ -42,10 +46,17 @@ public final class EchoApp implements AutoCloseable {
 					}
 					else if (!isReadinessProbe(request.uri())) {
 						this.requests.incrementAndGet();
+						int now = this.inFlight.incrementAndGet();
+						this.maxInFlight.accumulateAndGet(now, Math::max);
 					}
 				})
 				.delayUntil((body) -> (this.delay.isZero() || isReadinessProbe(request.uri())) ? Mono.empty()
 						: Mono.delay(this.delay))
+				.doOnNext((body) -> {
+					if (!isHealthCheck(request.uri()) && !isReadinessProbe(request.uri())) {
+						this.inFlight.decrementAndGet();
+					}
+				})
 				.flatMap((body) -> {
 				Map<String, Object> echo = new LinkedHashMap<>();
 				echo.put("app", this.name);
@@ -103,6 +114,16 @@ public final class EchoApp implements AutoCloseable {
 	/** Requests received since the start, readiness checks excepted. */
 	public int requests() {
 		return this.requests.get();
+	}
+
+	/** The most requests (other than probes and checks) it was answering at once since the last reset. */
+	public int maxInFlight() {
+		return this.maxInFlight.get();
+	}
+
+	/** Starts counting {@link #maxInFlight()} afresh. */
+	public void resetMaxInFlight() {
+		this.maxInFlight.set(this.inFlight.get());
 	}
 
 	/** Makes every answer from now on wait {@code delay} (zero for none; readiness checks excepted). */

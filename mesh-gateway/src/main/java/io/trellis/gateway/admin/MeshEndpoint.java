@@ -22,6 +22,8 @@ import io.trellis.gateway.controlplane.LocalInstance;
 import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.limit.ConcurrencyLimiters;
+import io.trellis.gateway.limit.InboundRateLimiter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.loadbalancer.ServiceBalancer;
 import io.trellis.gateway.breaker.CircuitBreakers;
@@ -62,6 +64,10 @@ public class MeshEndpoint {
 
 	private final CircuitBreakers breakers;
 
+	private ConcurrencyLimiters concurrencyLimiters;
+
+	private InboundRateLimiter rateLimiter;
+
 	public MeshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
 			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers) {
@@ -75,6 +81,12 @@ public class MeshEndpoint {
 		this.routes = routes;
 		this.endpoints = endpoints;
 		this.store = store;
+	}
+
+	/** Shows the destinations' concurrency limits and the local instance's inbound rate limit. */
+	public void setLimits(ConcurrencyLimiters concurrencyLimiters, InboundRateLimiter rateLimiter) {
+		this.concurrencyLimiters = concurrencyLimiters;
+		this.rateLimiter = rateLimiter;
 	}
 
 	@ReadOperation
@@ -115,6 +127,12 @@ public class MeshEndpoint {
 			known.put(entry.getKey(), service);
 		}
 		mesh.put("endpoints", known);
+		if (this.rateLimiter != null) {
+			mesh.put("inboundRateLimit", this.rateLimiter.describe());
+		}
+		if (this.concurrencyLimiters != null) {
+			mesh.put("concurrencyLimits", this.concurrencyLimiters.describe());
+		}
 		return mesh;
 	}
 
@@ -226,6 +244,28 @@ public class MeshEndpoint {
 				healthCheck.put("healthyThreshold", check.healthyThreshold());
 			}
 			policy.put("healthCheck", healthCheck);
+			io.trellis.core.policy.ConcurrencyLimit concurrency = active.concurrencyLimit();
+			Map<String, Object> concurrencyLimit = new LinkedHashMap<>();
+			concurrencyLimit.put("enabled", concurrency.enabled());
+			if (concurrency.enabled()) {
+				concurrencyLimit.put("maxInFlight", concurrency.maxInFlight());
+				concurrencyLimit.put("maxPending", concurrency.maxPending());
+				concurrencyLimit.put("adaptive", concurrency.adaptive());
+				if (concurrency.adaptive()) {
+					concurrencyLimit.put("minInFlight", concurrency.minInFlight());
+					concurrencyLimit.put("initialInFlight", concurrency.initialInFlight());
+				}
+			}
+			policy.put("concurrencyLimit", concurrencyLimit);
+			io.trellis.core.policy.RateLimit rate = active.rateLimit();
+			Map<String, Object> rateLimit = new LinkedHashMap<>();
+			rateLimit.put("enabled", rate.enabled());
+			if (rate.enabled()) {
+				rateLimit.put("requestsPerSecond", rate.requestsPerSecond());
+				rateLimit.put("burst", rate.burst());
+				rateLimit.put("perCaller", rate.perCaller());
+			}
+			policy.put("inboundRateLimit", rateLimit);
 		}
 		return policy;
 	}

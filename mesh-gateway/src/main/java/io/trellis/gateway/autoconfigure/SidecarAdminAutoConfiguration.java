@@ -7,11 +7,14 @@ import io.trellis.gateway.controlplane.LocalInstance;
 import io.trellis.gateway.controlplane.LocalRegistration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
+import io.trellis.gateway.limit.ConcurrencyLimiters;
+import io.trellis.gateway.limit.InboundRateLimiter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.MeshRouteTable;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -29,9 +32,12 @@ public final class SidecarAdminAutoConfiguration {
 	@ConditionalOnAvailableEndpoint
 	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
-			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers) {
-		return new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store, balancers, budgets,
-				breakers);
+			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers,
+			ObjectProvider<ConcurrencyLimiters> concurrencyLimiters, ObjectProvider<InboundRateLimiter> rateLimiter) {
+		MeshEndpoint endpoint = new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store,
+				balancers, budgets, breakers);
+		endpoint.setLimits(concurrencyLimiters.getIfAvailable(), rateLimiter.getIfAvailable());
+		return endpoint;
 	}
 
 }

@@ -12,6 +12,9 @@ import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.discovery.EndpointRegistry;
 import io.trellis.gateway.discovery.MeshDiscoveryClient;
 import io.trellis.gateway.error.MeshErrorWebExceptionHandler;
+import io.trellis.gateway.limit.ConcurrencyLimiters;
+import io.trellis.gateway.limit.InboundRateLimitFilter;
+import io.trellis.gateway.limit.InboundRateLimiter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.health.HealthChecks;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
@@ -20,6 +23,7 @@ import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.metrics.MeshMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.GatewayHeaderFilters;
@@ -145,10 +149,26 @@ public final class SidecarAutoConfiguration {
 	ControlPlaneSync controlPlaneSync(ControlPlaneClient client, SidecarProperties properties, LocalInstance local,
 			MeshRouteTable routes, EndpointRegistry endpoints, StateStore store, ApplicationEventPublisher events,
 			RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics, HealthChecks healthChecks,
-			Mirrors mirrors) {
+			Mirrors mirrors, ConcurrencyLimiters limiters) {
 		return new ControlPlaneSync(client, properties.controlPlane(), local, routes, endpoints, store,
 				() -> events.publishEvent(new RefreshRoutesEvent(routes)),
-				new PolicyCompiler(budgets, breakers, metrics, healthChecks, mirrors));
+				new PolicyCompiler(budgets, breakers, metrics, healthChecks, mirrors, limiters));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ConcurrencyLimiters meshConcurrencyLimiters() {
+		return new ConcurrencyLimiters();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	InboundRateLimiter meshInboundRateLimiter(MeshRouteTable routes, SidecarProperties properties) {
+		String local = properties.service();
+		return new InboundRateLimiter(() -> {
+			CompiledService compiled = routes.get(local);
+			return (compiled != null) ? compiled.policy().rateLimit() : null;
+		});
 	}
 
 	@Bean
@@ -208,14 +228,19 @@ public final class SidecarAutoConfiguration {
 	@Bean
 	RoutePredicateHandlerMapping routePredicateHandlerMapping(FilteringWebHandler webHandler,
 			RouteLocator routeLocator, GlobalCorsProperties globalCorsProperties, Environment environment,
-			ListenerResolver listeners, MeshRouteTable table, ControlPlaneSync sync, SidecarProperties properties) {
+			ListenerResolver listeners, MeshRouteTable table, ControlPlaneSync sync, SidecarProperties properties,
+			InboundRateLimiter rateLimiter, MeshMetrics metrics) {
 		SidecarProperties.App app = properties.app();
+		String local = properties.service();
 		Route inbound = Route.async()
 			.id(INBOUND_ROUTE_ID)
 			.uri(URI.create("http://" + app.host() + ":" + app.port()))
 			.order(0)
 			.predicate((exchange) -> true)
-			.filters(new OrderedGatewayFilter(new InboundRequestFilter(), Ordered.HIGHEST_PRECEDENCE + 200))
+			.filters(new OrderedGatewayFilter(
+					new InboundRateLimitFilter(local, rateLimiter, metrics),
+					Ordered.HIGHEST_PRECEDENCE + 150),
+					new OrderedGatewayFilter(new InboundRequestFilter(), Ordered.HIGHEST_PRECEDENCE + 200))
 			.build();
 		return new MeshRoutePredicateHandlerMapping(webHandler, routeLocator, globalCorsProperties, environment,
 				listeners, table, sync, inbound);

@@ -50,7 +50,13 @@ public enum MeshError {
 	FAULT_INJECTED(HttpStatus.SERVICE_UNAVAILABLE, "fault-injected"),
 
 	/** The request could not be proxied as sent. */
-	BAD_REQUEST(HttpStatus.BAD_REQUEST, "bad-request");
+	BAD_REQUEST(HttpStatus.BAD_REQUEST, "bad-request"),
+
+	/** The instance's inbound rate limit refused the request ({@code Retry-After} says when to try again). */
+	RATE_LIMITED(HttpStatus.TOO_MANY_REQUESTS, "rate-limited"),
+
+	/** The caller's concurrency limit for the destination was full, and so was its queue. */
+	OVERLOADED(HttpStatus.SERVICE_UNAVAILABLE, "overloaded");
 
 	/** The response header that names the reason of a mesh-made error. */
 	public static final String HEADER = MeshHeaders.ERROR;

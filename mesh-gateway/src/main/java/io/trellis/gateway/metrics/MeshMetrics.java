@@ -19,7 +19,11 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <li>{@code trellis.faults.injected{destination,type}}: faults injected by policy, {@code delay}
  * or {@code abort};</li>
  * <li>{@code trellis.health.transitions{destination,to}}: endpoints found {@code unhealthy} by
- * their checks, or {@code healthy} again.</li>
+ * their checks, or {@code healthy} again;</li>
+ * <li>{@code trellis.rate.limited{service}}: requests to the local service its inbound rate limit
+ * refused (not tagged by caller: the caller's name comes from a request header);</li>
+ * <li>{@code trellis.concurrency.limited{destination,outcome}}: calls the destination's
+ * concurrency limit made wait ({@code queued}) or refused ({@code rejected}).</li>
  * </ul>
  */
 public class MeshMetrics {
@@ -81,6 +85,19 @@ public class MeshMetrics {
 	public void fault(String destination, String type) {
 		if (this.registry != null) {
 			this.registry.counter("trellis.faults.injected", "destination", tag(destination), "type", type).increment();
+		}
+	}
+
+	public void rateLimited(String service) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.rate.limited", "service", tag(service)).increment();
+		}
+	}
+
+	public void concurrencyLimited(String destination, boolean rejected) {
+		if (this.registry != null) {
+			this.registry.counter("trellis.concurrency.limited", "destination", tag(destination), "outcome",
+					rejected ? "rejected" : "queued").increment();
 		}
 	}
 

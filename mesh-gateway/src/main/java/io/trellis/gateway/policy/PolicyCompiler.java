@@ -9,6 +9,9 @@ import io.trellis.core.policy.ServicePolicy;
 import io.trellis.gateway.breaker.CircuitBreakerFilter;
 import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.health.HealthChecks;
+import io.trellis.gateway.limit.ConcurrencyLimitFilter;
+import io.trellis.gateway.limit.ConcurrencyLimiter;
+import io.trellis.gateway.limit.ConcurrencyLimiters;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancerFilter;
 import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.retry.RetryBudgets;
@@ -63,6 +66,13 @@ public class PolicyCompiler {
 	/** Order of mirroring: after the rewrites and fault injection, before the breaker and the retries. */
 	public static final int MIRROR_ORDER = Ordered.HIGHEST_PRECEDENCE + 340;
 
+	/**
+	 * Order of the concurrency limit: after mirroring, before the circuit breaker (a call refused
+	 * here never reaches the service, so it is no sign of the service's health) and the retries
+	 * (one slot covers a call's retries).
+	 */
+	public static final int CONCURRENCY_LIMIT_ORDER = Ordered.HIGHEST_PRECEDENCE + 345;
+
 	/** Order of the circuit breaker: inside the timeout and the subset choice, outside the retries. */
 	public static final int CIRCUIT_BREAKER_ORDER = Ordered.HIGHEST_PRECEDENCE + 350;
 
@@ -75,6 +85,8 @@ public class PolicyCompiler {
 	private final HealthChecks healthChecks;
 
 	private final Mirrors mirrors;
+
+	private final ConcurrencyLimiters limiters;
 
 	/** A compiler with retry budgets and circuit breakers of its own. */
 	public PolicyCompiler() {
@@ -110,6 +122,20 @@ public class PolicyCompiler {
 	 */
 	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics,
 			HealthChecks healthChecks, Mirrors mirrors) {
+		this(budgets, breakers, metrics, healthChecks, mirrors, new ConcurrencyLimiters());
+	}
+
+	/**
+	 * @param budgets the destinations' retry budgets, shared by every version compiled
+	 * @param breakers the destinations' circuit breakers, shared likewise
+	 * @param metrics counts retries and refused retries
+	 * @param healthChecks started, changed or stopped by each compiled policy (null: none)
+	 * @param mirrors sends routes' mirrored copies (null: routes do not mirror)
+	 * @param limiters the destinations' concurrency limiters, shared by every version compiled
+	 */
+	public PolicyCompiler(RetryBudgets budgets, CircuitBreakers breakers, MeshMetrics metrics,
+			HealthChecks healthChecks, Mirrors mirrors, ConcurrencyLimiters limiters) {
+		this.limiters = limiters;
 		this.budgets = budgets;
 		this.breakers = breakers;
 		this.metrics = metrics;
@@ -148,6 +174,10 @@ public class PolicyCompiler {
 		if (this.healthChecks != null) {
 			this.healthChecks.configure(service, policy.healthCheck());
 		}
+		ConcurrencyLimiter limiter = this.limiters.configure(service, policy.concurrencyLimit());
+		GatewayFilter concurrency = (limiter != null)
+				? new OrderedGatewayFilter(new ConcurrencyLimitFilter(limiter, this.metrics), CONCURRENCY_LIMIT_ORDER)
+				: null;
 		List<CompiledRoute> routes = new ArrayList<>(rules.size());
 		for (int i = 0; i < rules.size(); i++) {
 			RouteRule rule = rules.get(i);
@@ -170,6 +200,9 @@ public class PolicyCompiler {
 			if (rule.mirror() != null && this.mirrors != null) {
 				filters.add(new OrderedGatewayFilter(new MirrorFilter(service, rule.mirror(), policy.timeout(),
 						this.mirrors), MIRROR_ORDER));
+			}
+			if (concurrency != null) {
+				filters.add(concurrency);
 			}
 			if (breaker != null) {
 				filters.add(breaker);
