@@ -39,7 +39,7 @@ class BenchSmokeIT {
 			bench.destroyForcibly();
 		}
 		String text = Files.readString(report);
-		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6")) {
+		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6", "## S7", "## S8", "## S9")) {
 			assertThat(text).contains(section);
 		}
 		assertThat(text).contains("| 2 sidecars |", "| 2 HAProxy |", "| 2 nginx |", "| stock SCG |",
@@ -54,6 +54,16 @@ class BenchSmokeIT {
 			assertThat(rows.group(2)).as("errors of " + rows.group(1)).isEqualTo("0");
 		}
 		assertThat(found).isEqualTo(7);
+		// S9: both sidecars measured without errors, and the matching cost reported.
+		Matcher scale = Pattern.compile("^\\| (1|50) services?, (first|last) route \\|.*\\| (\\d+) \\|$", Pattern.MULTILINE)
+			.matcher(text.substring(text.indexOf("## S9")));
+		int scaleRows = 0;
+		while (scale.find()) {
+			scaleRows++;
+			assertThat(scale.group(3)).as("errors of " + scale.group()).isEqualTo("0");
+		}
+		assertThat(scaleRows).isEqualTo(4);
+		assertThat(text).containsPattern("\\*\\*\\d+ ns\\*\\* for the first route, \\*\\*\\d+ ns\\*\\* for the last");
 		// No benchmark process outlives the run.
 		assertThat(ProcessHandle.allProcesses()
 			.map((p) -> p.info().commandLine().orElse(""))

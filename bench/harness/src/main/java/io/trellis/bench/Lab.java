@@ -189,22 +189,87 @@ final class Lab implements AutoCloseable {
 	 * {@code prepared} is false, from its executable jar without a class archive.
 	 */
 	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared) {
+		return sidecar(name, service, appPort, base, readinessPath, prepared, 19888, List.of());
+	}
+
+	/**
+	 * A sidecar following the control plane on {@code controlPlanePort}, with {@code options}
+	 * added after its own JVM options and --jvm-option's.
+	 */
+	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared,
+			int controlPlanePort, List<String> options) {
 		if (!Files.isRegularFile(sidecarJar())) {
 			throw new IllegalStateException(sidecarJar() + " is missing: run ./mesh bench, which builds it");
 		}
+		List<String> extra = new ArrayList<>(this.extraOptions);
+		extra.addAll(options);
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-		List<String> command = new ArrayList<>(prepared ? SidecarLaunch.command(this.home, java, sidecarJar(), this.extraOptions)
+		List<String> command = new ArrayList<>(prepared ? SidecarLaunch.command(this.home, java, sidecarJar(), extra)
 				: List.of(java.toString()));
 		if (!prepared) {
 			command.addAll(this.jvmOptions);
+			command.addAll(options);
 			command.addAll(List.of("-jar", sidecarJar().toString()));
 		}
 		command.addAll(List.of("--mesh.proxy.service=" + service,
 				"--mesh.proxy.app.port=" + appPort, "--mesh.proxy.app.readiness-path=" + readinessPath,
 				"--mesh.proxy.admin.port=" + base, "--mesh.proxy.outbound.port=" + (base + 1),
-				"--mesh.proxy.inbound.port=" + (base + 6), "--mesh.proxy.control-plane.uri=http://127.0.0.1:19888",
+				"--mesh.proxy.inbound.port=" + (base + 6),
+				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + controlPlanePort,
 				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
 		return keep(Proc.start(name, PROXY_CPU, command, this.logs));
+	}
+
+	/**
+	 * Another control plane, serving {@code policy} on {@code port}, not pinned (it reads and
+	 * validates its files while the benchmark waits). It checks its directory every
+	 * {@value #SCALE_POLL_INTERVAL} rather than every 500 ms: with 10,000 files each check costs
+	 * it about a tenth of a core (measured), which would otherwise run beside the measurements.
+	 * File system events still bring edits at once.
+	 */
+	Proc controlPlane(String name, int port, Path policy) {
+		return java(name, -1, this.controlPlaneJar(), CONTROL_PLANE_OPTIONS, List.of("--server.port=" + port,
+				"--spring.cloud.config.server.native.search-locations=file:" + policy.toAbsolutePath() + "/",
+				"--mesh.control-plane.registry.warmup=0s", "--mesh.control-plane.policy.poll-interval=" + SCALE_POLL_INTERVAL));
+	}
+
+	static final String SCALE_POLL_INTERVAL = "30s";
+
+	/** Registers {@code service} at the control plane on {@code port} as the nginx upstream, kept alive until the lab closes. */
+	void registerUpstream(int port, String service) {
+		Runnable register = () -> Http.put("http://127.0.0.1:" + port + "/mesh/v1/registry/" + service + "/nginx",
+				"{\"host\":\"127.0.0.1\",\"port\":" + UPSTREAM + ",\"labels\":{}}");
+		register.run();
+		this.heartbeats.scheduleWithFixedDelay(register, 5, 5, TimeUnit.SECONDS);
+	}
+
+	/** The live objects of a JVM's heap after a full collection, in MiB (from {@code jcmd GC.class_histogram}). */
+	static double liveHeapMiB(Proc proc) {
+		Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+		try {
+			Process process = new ProcessBuilder(jcmd.toString(), String.valueOf(proc.pid()), "GC.class_histogram")
+				.redirectErrorStream(true)
+				.start();
+			String out = new String(process.getInputStream().readAllBytes());
+			if (!process.waitFor(2, TimeUnit.MINUTES)) {
+				process.destroyForcibly();
+				throw new IllegalStateException("jcmd did not answer within 2 minutes");
+			}
+			for (String line : out.split("\n")) {
+				if (line.startsWith("Total")) {
+					String[] fields = line.trim().split("\\s+");
+					return Long.parseLong(fields[2]) / (1024.0 * 1024.0);
+				}
+			}
+			throw new IllegalStateException("No total in jcmd's histogram of process " + proc.pid() + ": " + out);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	void startStock() {

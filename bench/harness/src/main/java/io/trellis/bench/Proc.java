@@ -113,6 +113,16 @@ final class Proc implements AutoCloseable {
 		throw new IllegalStateException("No VmRSS for " + this.name);
 	}
 
+	/** The lines of the process's log that contain {@code text}. */
+	long logLines(String text) {
+		try (java.util.stream.Stream<String> lines = Files.lines(this.log)) {
+			return lines.filter((line) -> line.contains(text)).count();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	String tail(int lines) {
 		try {
 			List<String> all = Files.readAllLines(this.log);

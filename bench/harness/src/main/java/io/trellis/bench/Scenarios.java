@@ -31,9 +31,13 @@ import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.trellis.core.launch.SidecarLaunch;
+import io.trellis.core.policy.PolicyBinder;
+import io.trellis.core.policy.PolicyFiles;
+import io.trellis.core.policy.RouteMatch.RequestView;
+import io.trellis.core.policy.RouteRule;
 import org.HdrHistogram.Histogram;
 
-/** The scenarios S1 to S7 of bench/README.md, each adding its section to the report. */
+/** The scenarios S1 to S9 of bench/README.md, each adding its section to the report. */
 final class Scenarios {
 
 	private final Lab lab;
@@ -478,6 +482,233 @@ final class Scenarios {
 				"the budget's bound (1.2 × sent + 10/s over the run and one window)"), failing);
 	}
 
+	/**
+	 * S9: the cost of finding a request's route when the mesh has policies for many services
+	 * of 100 routes each, against a mesh of one: two sidecars with the same options, one
+	 * following a control plane that holds only the measured service's policy, the other one
+	 * holding {@code scaleServices} services' (and having followed {@code scaleFollowed} of them,
+	 * so its own route table holds their compiled routes); the request matching the first of
+	 * the service's 100 routes and the last.
+	 */
+	void s9() throws Exception {
+		int services = this.settings.scaleServices;
+		int followed = this.settings.scaleFollowed;
+		this.report.section("S9 route table scale: 1 vs " + Stats.number(services, 0) + " services of "
+				+ ScalePolicies.ROUTES + " routes");
+		Path small = this.lab.work.resolve("policy-scale-1");
+		Path large = this.lab.work.resolve("policy-scale-" + services);
+		ScalePolicies.write(small, 1);
+		long writing = System.nanoTime();
+		ScalePolicies.write(large, services);
+		double written = (System.nanoTime() - writing) / 1e9;
+		Proc smallPlane = this.lab.controlPlane("control-plane-scale-1", 19890, small);
+		long starting = System.nanoTime();
+		Proc largePlane = this.lab.controlPlane("control-plane-scale-" + services, 19891, large);
+		Http.awaitOk("control plane with " + services + " services", "http://127.0.0.1:19891/actuator/health", null,
+				Duration.ofMinutes(15), largePlane);
+		double largeStart = (System.nanoTime() - starting) / 1e9;
+		Http.awaitOk("control plane with 1 service", "http://127.0.0.1:19890/actuator/health", null,
+				Duration.ofMinutes(2), smallPlane);
+		this.lab.registerUpstream(19890, ScalePolicies.TARGET);
+		this.lab.registerUpstream(19891, ScalePolicies.TARGET);
+		List<String> heap = List.of("-Xmx" + this.settings.scaleSidecarHeap);
+		Proc one = this.lab.sidecar("sidecar-scale-1", "bench-client", 19999, 19500, "/actuator/health/readiness",
+				true, 19890, heap);
+		Proc many = this.lab.sidecar("sidecar-scale-" + services, "bench-client", 19999, 19600,
+				"/actuator/health/readiness", true, 19891, heap);
+		Http.awaitOk("sidecar with 1 service", "http://127.0.0.1:19501" + ScalePolicies.LAST_ROUTE_PATH,
+				ScalePolicies.TARGET, Duration.ofMinutes(2), one);
+		Http.awaitOk("sidecar with " + services + " services", "http://127.0.0.1:19601" + ScalePolicies.LAST_ROUTE_PATH,
+				ScalePolicies.TARGET, Duration.ofMinutes(2), many);
+		// The sidecar learns a service's policy on its first call to it; the others have no
+		// instance, so each answers 503 no-endpoints once its routes are compiled.
+		long following = System.nanoTime();
+		for (int i = 1; i < followed; i++) {
+			String service = ScalePolicies.name(i);
+			int status = Http.status("http://127.0.0.1:19601/", service);
+			if (status != 503) {
+				throw new IllegalStateException("Calling " + service + " through the sidecar gave " + status
+						+ ", not 503 no-endpoints:\n" + many.tail(20));
+			}
+		}
+		double followTime = (System.nanoTime() - following) / 1e9;
+		// Its log has a line for each policy applied (the admin endpoint, which lists every
+		// followed service's compiled routes, is tens of megabytes by now).
+		long followedNow = many.logLines("Applied policy ");
+		if (followedNow < followed) {
+			throw new IllegalStateException("The sidecar applied " + followedNow + " services' policies, not " + followed);
+		}
+		double largePlaneHeap = Lab.liveHeapMiB(largePlane);
+		double smallPlaneHeap = Lab.liveHeapMiB(smallPlane);
+		double manyHeap = Lab.liveHeapMiB(many);
+		double oneHeap = Lab.liveHeapMiB(one);
+		Map<String, Lab.Target> targets = new LinkedHashMap<>();
+		targets.put("1 service, first route", new Lab.Target("1 service, first route",
+				"http://127.0.0.1:19501" + ScalePolicies.FIRST_ROUTE_PATH, ScalePolicies.TARGET, List.of(one)));
+		targets.put("1 service, last route", new Lab.Target("1 service, last route",
+				"http://127.0.0.1:19501" + ScalePolicies.LAST_ROUTE_PATH, ScalePolicies.TARGET, List.of(one)));
+		String manyName = Stats.number(services, 0) + " services";
+		targets.put(manyName + ", first route", new Lab.Target(manyName + ", first route",
+				"http://127.0.0.1:19601" + ScalePolicies.FIRST_ROUTE_PATH, ScalePolicies.TARGET, List.of(many)));
+		targets.put(manyName + ", last route", new Lab.Target(manyName + ", last route",
+				"http://127.0.0.1:19601" + ScalePolicies.LAST_ROUTE_PATH, ScalePolicies.TARGET, List.of(many)));
+		Duration warmUp = this.settings.jitWarmup.dividedBy(2);
+		for (Lab.Target target : targets.values()) {
+			Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), this.settings.connections, warmUp);
+		}
+		int lookups = this.settings.smoke ? 100_000 : 1_000_000;
+		double[] matching = matchingCost(small.resolve(ScalePolicies.TARGET + ".yml"), lookups);
+		double planeCpuBefore = largePlane.cpuSeconds();
+		long measuring = System.nanoTime();
+		// Well below the sidecar's capacity on one core, so that latency shows the path's cost
+		// rather than queueing.
+		int rate = 500;
+		Map<String, List<Double>> throughput = new LinkedHashMap<>();
+		Map<String, List<LoadGenerator.Result>> latency = new LinkedHashMap<>();
+		targets.keySet().forEach((name) -> {
+			throughput.put(name, new ArrayList<>());
+			latency.put(name, new ArrayList<>());
+		});
+		try (LoadGenerator generator = new LoadGenerator()) {
+			for (int run = 0; run < this.settings.runs; run++) {
+				List<Lab.Target> order = new ArrayList<>(targets.values());
+				Collections.shuffle(order, this.random);
+				for (Lab.Target target : order) {
+					throughput.get(target.name()).add(Wrk.run(Lab.LOAD_CPU, target.url(), target.host(),
+							this.settings.connections, this.settings.duration));
+					latency.get(target.name()).add(generator.run(URI.create(target.url()), target.host(),
+							this.settings.connections, rate, this.settings.warmup, this.settings.duration));
+				}
+			}
+		}
+		double planeCpu = (largePlane.cpuSeconds() - planeCpuBefore) / ((System.nanoTime() - measuring) / 1e9);
+		this.report.paragraph("Two sidecars with the same options (theirs plus `" + String.join(" ", heap)
+				+ "`), pinned to CPU " + Lab.PROXY_CPU + ": one follows a control plane holding only the policy of `"
+				+ ScalePolicies.TARGET + "` (" + ScalePolicies.ROUTES + " routes); the other one a control plane "
+				+ "holding " + Stats.number(services, 0) + " services' policies of " + ScalePolicies.ROUTES
+				+ " routes each (" + Stats.number((double) services * ScalePolicies.ROUTES, 0) + " routes; "
+				+ "generated by `ScalePolicies`: path prefix, exact and regex matches with methods, headers "
+				+ "and query parameters), and has called " + Stats.number(followed, 0) + " of them, so its route "
+				+ "table holds " + Stats.number((double) followed * ScalePolicies.ROUTES, 0) + " compiled routes. `"
+				+ ScalePolicies.TARGET + "` is the nginx upstream. Both control planes run unpinned and check their "
+				+ "directory every " + Lab.SCALE_POLL_INTERVAL + " (docs/operations.md: a check of 10,000 files every 500 ms "
+				+ "costs about a tenth of a core). \"first route\": `" + ScalePolicies.FIRST_ROUTE_PATH
+				+ "`, which the first route takes; \"last route\": `" + ScalePolicies.LAST_ROUTE_PATH + "`, which "
+				+ "only the catch-all 100th route takes, after 99 misses. Throughput: `wrk -t1 -c"
+				+ this.settings.connections + " -d" + this.settings.duration.toSeconds() + "s` on CPU " + Lab.LOAD_CPU
+				+ "; latency: open loop at " + rate + " req/s, " + this.settings.duration.toSeconds() + " s after "
+				+ this.settings.warmup.toSeconds() + " s of warm-up; " + this.settings.runs + " runs of each, "
+				+ "interleaved in random order, after " + warmUp.toSeconds() + " s of wrk on each; median (range).");
+		List<List<String>> rows = new ArrayList<>();
+		for (String name : targets.keySet()) {
+			List<LoadGenerator.Result> runs = latency.get(name);
+			long errors = runs.stream().mapToLong((r) -> r.errors() + r.incomplete()).sum();
+			rows.add(List.of(name, Stats.format(throughput.get(name), "", 0), pct(runs, 50), pct(runs, 99),
+					pct(runs, 99.9), String.valueOf(errors)));
+		}
+		this.report.table(List.of("sidecar's mesh, route taken", "requests/s (wrk)", "p50 µs", "p99 µs", "p99.9 µs",
+				"errors at " + rate + " req/s"), rows);
+		for (String route : List.of("first route", "last route")) {
+			String oneName = "1 service, " + route;
+			String manyRoute = manyName + ", " + route;
+			this.report.paragraph(Stats.number(services, 0) + " services / 1 service, " + route + ": throughput **"
+					+ ratio(Stats.median(throughput.get(manyRoute)), Stats.median(throughput.get(oneName)))
+					+ "**, p99 **" + ratio(median(latency.get(manyRoute), 99), median(latency.get(oneName), 99)) + "**.");
+		}
+		this.report.table(List.of("memory and time", "value"), List.of(
+				List.of("control plane with " + Stats.number(services, 0) + " services: start to ready (reads and "
+						+ "validates every policy)", Stats.number(largeStart, 1) + " s"),
+				List.of("its live heap after a full GC (of " + Lab.CONTROL_PLANE_OPTIONS.get(2) + ")",
+						Stats.number(largePlaneHeap, 1) + " MiB"),
+				List.of("its CPU while the sidecars were measured (idle but for its directory checks and the "
+						+ "sidecars' watches)", Stats.number(planeCpu * 100, 1) + "% of a core"),
+				List.of("control plane with 1 service: live heap", Stats.number(smallPlaneHeap, 1) + " MiB"),
+				List.of("sidecar following " + Stats.number(followed, 0) + " services: live heap",
+						Stats.number(manyHeap, 1) + " MiB"),
+				List.of("sidecar following 1 service: live heap", Stats.number(oneHeap, 1) + " MiB"),
+				List.of("heap per followed service of " + ScalePolicies.ROUTES + " routes",
+						Stats.number((manyHeap - oneHeap) * 1024 / Math.max(1, followed - 1), 0) + " KiB"),
+				List.of("first calls to " + Stats.number(followed - 1, 0) + " services (fetch, validate, compile), "
+						+ "one at a time", Stats.number(followTime, 1) + " s"),
+				List.of("writing the " + Stats.number(services, 0) + " policy files", Stats.number(written, 1) + " s")));
+		this.report.paragraph("Matching alone, in the harness's JVM (the sidecar's own `RouteMatch` over the target's "
+				+ "bound policy, " + lookups + " lookups per round, median of 5 rounds after 5 discarded): **"
+				+ Stats.number(matching[0], 0) + " ns** for the first route, **" + Stats.number(matching[1], 0)
+				+ " ns** for the last (99 misses, a third of them path regexes). The sidecar finds the service's "
+				+ "routes by a hash lookup on its name, so the number of services does not enter this figure.");
+	}
+
+	/**
+	 * The time to find a request's route among a policy's routes, first and last, in this JVM:
+	 * what the sidecar does per request after its hash lookup by service.
+	 * @return nanoseconds per lookup for the first route and the last
+	 */
+	private static double[] matchingCost(Path policy, int lookups) {
+		List<RouteRule> routes = PolicyBinder
+			.bind(ScalePolicies.TARGET, PolicyFiles.read(policy))
+			.effectiveRoutes();
+		RequestView first = view(ScalePolicies.FIRST_ROUTE_PATH);
+		RequestView last = view(ScalePolicies.LAST_ROUTE_PATH);
+		if (index(routes, first) != 0 || index(routes, last) != routes.size() - 1) {
+			throw new IllegalStateException("The scale policy's paths do not take its first and last routes");
+		}
+		double[] result = new double[2];
+		for (int which = 0; which < 2; which++) {
+			RequestView request = (which == 0) ? first : last;
+			List<Double> rounds = new ArrayList<>();
+			long sink = 0;
+			for (int round = 0; round < 10; round++) {
+				long start = System.nanoTime();
+				for (int i = 0; i < lookups; i++) {
+					sink += index(routes, request);
+				}
+				if (round >= 5) {
+					rounds.add((System.nanoTime() - start) / (double) lookups);
+				}
+			}
+			if (sink < 0) {
+				throw new IllegalStateException("unreachable");
+			}
+			result[which] = Stats.median(rounds);
+		}
+		return result;
+	}
+
+	private static int index(List<RouteRule> routes, RequestView request) {
+		for (int i = 0; i < routes.size(); i++) {
+			if (routes.get(i).match().matches(request)) {
+				return i;
+			}
+		}
+		return -1;
+	}
+
+	private static RequestView view(String path) {
+		return new RequestView() {
+
+			@Override
+			public String method() {
+				return "GET";
+			}
+
+			@Override
+			public String path() {
+				return path;
+			}
+
+			@Override
+			public String header(String name) {
+				return name.equals("accept") ? "*/*" : null;
+			}
+
+			@Override
+			public String queryParam(String name) {
+				return null;
+			}
+
+		};
+	}
+
 	private void awaitServed(String service) {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		while (System.nanoTime() < deadline) {
@@ -573,6 +804,14 @@ final class Scenarios {
 
 		int balancingRate = 200;
 
+		/** S9: services with policies in the large mesh, and how many of them the sidecar follows. */
+		int scaleServices = 10_000;
+
+		int scaleFollowed = 1_000;
+
+		/** S9: both sidecars' heap, enough for the followed services' routes. */
+		String scaleSidecarHeap = "512m";
+
 		static Settings smoke() {
 			Settings settings = new Settings();
 			settings.smoke = true;
@@ -586,6 +825,8 @@ final class Scenarios {
 			settings.watchers = List.of(20);
 			settings.propagationChanges = 1;
 			settings.propagationWarmupChanges = 1;
+			settings.scaleServices = 50;
+			settings.scaleFollowed = 20;
 			return settings;
 		}
 

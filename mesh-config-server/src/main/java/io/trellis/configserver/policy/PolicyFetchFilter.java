@@ -3,6 +3,7 @@ package io.trellis.configserver.policy;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.trellis.core.policy.ServiceNames;
 import jakarta.servlet.FilterChain;
@@ -34,6 +35,14 @@ public class PolicyFetchFilter extends OncePerRequestFilter {
 
 	/** Most services whose answer is kept; beyond it the cache starts over. */
 	static final int MAX_CACHED = 10_000;
+
+	/**
+	 * Most bytes of answers kept (a replaced answer still counts); beyond it the cache starts over. An answer for a policy of
+	 * 100 routes is about 40 KB: 10,000 of them would not fit the control plane's heap.
+	 */
+	static final long MAX_CACHED_BYTES = 32L * 1024 * 1024;
+
+	private final AtomicLong cachedBytes = new AtomicLong();
 
 	private final PolicyStore store;
 
@@ -155,8 +164,10 @@ public class PolicyFetchFilter extends OncePerRequestFilter {
 			return null;
 		}
 		cached = new Cached(environment.getVersion(), this.json.writeValueAsBytes(environment));
-		if (this.cache.size() >= MAX_CACHED) {
+		if (this.cache.size() >= MAX_CACHED
+				|| this.cachedBytes.addAndGet(cached.body.length) > MAX_CACHED_BYTES) {
 			this.cache.clear();
+			this.cachedBytes.set(cached.body.length);
 		}
 		this.cache.put(service, cached);
 		return cached;

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 
 import org.springframework.boot.context.properties.bind.BindException;
@@ -75,19 +76,31 @@ public final class PolicyBinder {
 	}
 
 	private static Spec bindSpec(String service, List<PolicySource> sources, Errors errors) {
+		// Routes are bound one by one, each from a source holding only its own keys: Spring
+		// Boot's binder looks through every key of its source for each list element and map it
+		// binds, so binding a policy of 100 routes as a whole costs 100 times its size.
+		RouteKeys routeKeys = RouteKeys.of(sources);
 		List<ConfigurationPropertySource> propertySources = new ArrayList<>();
 		for (PolicySource source : sources) {
 			Map<String, Object> tracked = new LinkedHashMap<>();
-			source.properties().forEach((key, value) -> tracked.put(key,
-					OriginTrackedValue.of(value, new PolicyOrigin(source.name(), source.positionOf(key)))));
+			source.properties().forEach((key, value) -> {
+				if (routeKeys == null || !routeKeys.isRouteKey(key)) {
+					tracked.put(key, OriginTrackedValue.of(value, new PolicyOrigin(source.name(), source.positionOf(key))));
+				}
+			});
 			ConfigurationPropertySources.from(new OriginTrackedMapPropertySource(source.name(), tracked, true))
 				.forEach(propertySources::add);
 		}
-		Binder binder = new Binder(propertySources);
 		RecordingBindHandler recorder = new RecordingBindHandler();
 		Spec spec;
 		try {
-			spec = binder.bind(PREFIX, Bindable.of(Spec.class), recorder).orElse(new Spec(null, null, null, null, null, null, null, null, null, null));
+			spec = new Binder(propertySources).bind(PREFIX, Bindable.of(Spec.class), recorder)
+				.orElse(new Spec(null, null, null, null, null, null, null, null, null, null));
+			if (routeKeys != null) {
+				spec = new Spec(spec.timeout(), spec.subsets(), bindRoutes(routeKeys, sources, recorder, errors),
+						spec.loadBalancer(), spec.retries(), spec.circuitBreaker(), spec.outlierDetection(),
+						spec.healthCheck(), spec.concurrencyLimit(), spec.inbound());
+			}
 		}
 		catch (BindException ex) {
 			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
@@ -117,6 +130,124 @@ public final class PolicyBinder {
 		reportUnbound(sources, recorder, errors);
 		errors.throwIfAny(service);
 		return spec;
+	}
+
+	/**
+	 * Binds the routes of the list in use, element by element, as the binder binds a list:
+	 * from index 0 up to the first index with nothing bound; keys of later elements are
+	 * elements after a gap, reported as the binder's own check reports them.
+	 * @return the routes bound
+	 */
+	private static List<RouteSpec> bindRoutes(RouteKeys routeKeys, List<PolicySource> sources,
+			RecordingBindHandler recorder, Errors errors) {
+		List<RouteSpec> routes = new ArrayList<>();
+		int index = 0;
+		for (; index < routeKeys.elements.size(); index++) {
+			Map<String, Object> keys = routeKeys.elements.get(index);
+			if (keys == null) {
+				break;
+			}
+			ConfigurationPropertySource source = ConfigurationPropertySources
+				.from(new OriginTrackedMapPropertySource(routeKeys.source.name(), keys, true))
+				.iterator()
+				.next();
+			RouteSpec route = new Binder(source)
+				.bind(PREFIX + ".routes[" + index + "]", Bindable.of(RouteSpec.class), recorder)
+				.orElse(null);
+			if (route == null) {
+				break;
+			}
+			routes.add(route);
+		}
+		for (int rest = index; rest < routeKeys.elements.size(); rest++) {
+			Map<String, Object> keys = routeKeys.elements.get(rest);
+			if (keys != null) {
+				for (String key : keys.keySet()) {
+					String name = ConfigurationPropertyName.adapt(key, '.').toString();
+					errors.add(routeKeys.source.name(), name, routeKeys.source.positionOf(key),
+							unboundReason(name, sources));
+				}
+			}
+		}
+		return routes;
+	}
+
+	/**
+	 * The keys of the routes list in use, by element: the list of the highest-precedence
+	 * source that has one (a list in a file replaces a lower file's list whole, Spring Boot's
+	 * rule). Lower sources' route keys are left out of binding, as the binder leaves them.
+	 */
+	private static final class RouteKeys {
+
+		private static final ConfigurationPropertyName ROUTES = ConfigurationPropertyName.of(PREFIX + ".routes");
+
+		private final PolicySource source;
+
+		/** Element index to its keys (origin-tracked values); null where an index is missing. */
+		private final List<Map<String, Object>> elements;
+
+		private final Set<String> all;
+
+		private RouteKeys(PolicySource source, List<Map<String, Object>> elements, Set<String> all) {
+			this.source = source;
+			this.elements = elements;
+			this.all = all;
+		}
+
+		/**
+		 * The route keys, or null when the routes are written in a form other than indexed
+		 * elements (such as {@code routes: x}) or an index is beyond any valid policy: the binder
+		 * then binds them as it always does.
+		 */
+		static RouteKeys of(List<PolicySource> sources) {
+			PolicySource inUse = null;
+			Set<String> all = new HashSet<>();
+			Map<Integer, Map<String, Object>> byIndex = new TreeMap<>();
+			for (PolicySource source : sources) {
+				for (String key : source.properties().keySet()) {
+					ConfigurationPropertyName name = ConfigurationPropertyName.adapt(key, '.');
+					if (!ROUTES.isAncestorOf(name) && !ROUTES.equals(name)) {
+						continue;
+					}
+					int element = ROUTES.getNumberOfElements();
+					if (ROUTES.equals(name) || !name.isNumericIndex(element)
+							|| name.getElement(element, ConfigurationPropertyName.Form.UNIFORM).length() > 9) {
+						return null;
+					}
+					int index = Integer.parseInt(name.getElement(element, ConfigurationPropertyName.Form.UNIFORM));
+					if (index > MAX_ROUTES) {
+						// Beyond any valid policy (and not worth a list this long): the binder
+						// reports it as an element after a gap.
+						return null;
+					}
+					all.add(key);
+					if (inUse == null) {
+						inUse = source;
+					}
+					if (source == inUse) {
+						byIndex.computeIfAbsent(index, (i) -> new LinkedHashMap<>())
+							.put(key, OriginTrackedValue.of(source.properties().get(key),
+									new PolicyOrigin(source.name(), source.positionOf(key))));
+					}
+				}
+			}
+			if (inUse == null) {
+				return null;
+			}
+			List<Map<String, Object>> elements = new ArrayList<>();
+			byIndex.forEach((index, keys) -> {
+				while (elements.size() < index) {
+					elements.add(null);
+				}
+				elements.add(keys);
+			});
+			return new RouteKeys(inUse, elements, all);
+		}
+
+		boolean isRouteKey(String key) {
+			return this.all.contains(key);
+		}
+
 	}
 
 	/**
@@ -1097,8 +1228,8 @@ public final class PolicyBinder {
 			if (this.bound.contains(name)) {
 				return true;
 			}
-			for (ConfigurationPropertyName map : this.maps) {
-				if (map.isAncestorOf(name)) {
+			for (int elements = name.getNumberOfElements() - 1; elements > 0; elements--) {
+				if (this.maps.contains(name.chop(elements))) {
 					return true;
 				}
 			}

@@ -132,6 +132,37 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void theMostRoutesAllowedBindInOrderWithAnErrorInTheLastNamedByIndex() throws IOException {
+		StringBuilder yaml = new StringBuilder("mesh.policy:\n  subsets: { v1: { version: v1 } }\n  routes:\n");
+		for (int i = 0; i < PolicyBinder.MAX_ROUTES - 1; i++) {
+			yaml.append("    - match: { path: { prefix: /r").append(i).append(" }, headers: { x-tenant: t").append(i)
+				.append(" } }\n      to: [ { subset: v1 } ]\n");
+		}
+		ServicePolicy policy = bind("orders", yaml + "    - to: [ { weight: 1 } ]\n");
+		assertThat(policy.routes()).hasSize(PolicyBinder.MAX_ROUTES);
+		assertThat(policy.routes().get(0).match().path().value()).isEqualTo("/r0");
+		assertThat(policy.routes().get(998).match().path().value()).isEqualTo("/r998");
+		assertThat(policy.routes().get(998).match().headers()).containsEntry("x-tenant", StringMatch.exact("t998"));
+		PolicyException ex = bindFails("orders", yaml + "    - to: [ { weigth: 1 } ]\n");
+		assertThat(ex.getErrors()).extracting(PolicyError::field).contains("mesh.policy.routes[999].to[0].weigth");
+	}
+
+	@Test
+	void aRouteIndexFarBeyondTheLimitIsAnElementAfterAGap() throws IOException {
+		PolicyException ex = bindFails("orders", "mesh.policy.routes[50000000].to[0].weight: 1\n");
+		assertThat(ex.getErrors()).singleElement().satisfies((error) -> {
+			assertThat(error.field()).isEqualTo("mesh.policy.routes[50000000].to[0].weight");
+			assertThat(error.reason()).contains("element 49999999 is missing");
+		});
+	}
+
+	@Test
+	void routesAsASingleValueAreAnError() throws IOException {
+		PolicyException ex = bindFails("orders", "mesh.policy.routes: everything\n");
+		assertThat(ex.getErrors()).extracting(PolicyError::field).containsExactly("mesh.policy.routes");
+	}
+
+	@Test
 	void propertyOutsideThePolicyPrefixIsAnError() throws IOException {
 		PolicyException ex = bindFails("orders", "server.port: 80\n");
 		assertThat(ex.getErrors()).singleElement()

@@ -21,13 +21,19 @@ public record PolicyDocument(String name, String version, List<Source> propertyS
 		propertySources = (propertySources != null) ? List.copyOf(propertySources) : List.of();
 	}
 
-	/** The property sources as policy sources named by their file. */
+	/**
+	 * The property sources as policy sources named by their file. Keys and text values are
+	 * interned: the sidecar keeps every followed service's sources (for its state file), and
+	 * their keys ({@code mesh.policy.routes[12].match.path.prefix}) are mostly the same from
+	 * one service to the next.
+	 */
 	public List<PolicySource> toSources() {
 		List<PolicySource> sources = new ArrayList<>(this.propertySources.size());
 		for (Source source : this.propertySources) {
 			Map<String, Object> properties = new LinkedHashMap<>();
 			if (source.source() != null) {
-				properties.putAll(source.source());
+				source.source().forEach((key, value) -> properties.put(key.intern(),
+						(value instanceof String text) ? text.intern() : value));
 			}
 			sources.add(new PolicySource(fileName(source.name()), properties));
 		}

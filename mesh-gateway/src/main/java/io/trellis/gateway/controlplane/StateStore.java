@@ -1,6 +1,8 @@
 package io.trellis.gateway.controlplane;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,11 @@ public class StateStore {
 		Files.createDirectories(dir);
 		Path temp = Files.createTempFile(dir, this.file.getFileName().toString(), ".tmp");
 		try {
-			Files.write(temp, this.json.writeValueAsBytes(state));
+			// Streamed: the state of a sidecar following many services is tens of megabytes,
+			// and a byte array of it would go straight to the old generation at each save.
+			try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(temp), 64 * 1024)) {
+				this.json.writeValue(out, state);
+			}
 			try {
 				Files.move(temp, this.file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
 			}

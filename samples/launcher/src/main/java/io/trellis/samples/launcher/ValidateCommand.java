@@ -46,9 +46,7 @@ public class ValidateCommand implements Callable<Integer> {
 			return 2;
 		}
 		if (report.valid()) {
-			out.println(this.dir + ": valid (" + report.files() + " files; services: "
-					+ (report.services().isEmpty() ? "none, only mesh-wide defaults" : String.join(", ", report.services()))
-					+ ")");
+			out.println(this.dir + ": valid (" + report.files() + " files; " + services(report.services()) + ")");
 			out.flush();
 			return 0;
 		}
@@ -59,5 +57,19 @@ public class ValidateCommand implements Callable<Integer> {
 		err.flush();
 		return 1;
 	}
+
+	/** The services named, or for a large repository their count and the first few. */
+	static String services(java.util.List<String> services) {
+		if (services.isEmpty()) {
+			return "services: none, only mesh-wide defaults";
+		}
+		if (services.size() <= MAX_LISTED) {
+			return "services: " + String.join(", ", services);
+		}
+		return services.size() + " services: " + String.join(", ", services.subList(0, MAX_LISTED)) + ", ...";
+	}
+
+	/** Most services named in the summary line. */
+	static final int MAX_LISTED = 20;
 
 }

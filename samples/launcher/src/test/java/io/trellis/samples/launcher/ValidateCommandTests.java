@@ -43,6 +43,17 @@ class ValidateCommandTests {
 	}
 
 	@Test
+	void aLargeRepositoryIsSummedUpNotListed(@TempDir Path dir) throws IOException {
+		for (int i = 0; i < 30; i++) {
+			Files.writeString(dir.resolve("svc-" + i + ".yml"), "mesh.policy.timeout: 2s\n");
+		}
+		assertThat(run(dir.toString())).as(this.err.toString()).isZero();
+		assertThat(this.out.toString()).contains("valid (30 files; 30 services: svc-0, svc-1, ")
+			.contains(", ...)")
+			.doesNotContain("svc-9,");
+	}
+
+	@Test
 	void aDirectoryWithoutPolicyExitsTwo(@TempDir Path dir) {
 		assertThat(run(dir.toString())).isEqualTo(2);
 		assertThat(this.err.toString()).contains("holds no policy file");
