@@ -26,6 +26,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param stateFile File the sidecar persists its last policy and endpoints to, and starts from
  * when the control plane is down; defaults to a file named after the service and inbound port
  * in the temporary directory.
+ * @param telemetry Request metrics and the traffic reports sent to the control plane.
+ * @param accessLog The access log: one JSON line per request, off by default.
+ * @param tap The tap endpoint on the admin listener, which streams live request metadata.
+ * @param tracing Spans of the sidecar's requests, exported to Zipkin.
  * <p>
  * Each record checks its values as it is bound (no Bean Validation provider: bootstrapping one
  * cost the sidecar about half a second of start time), so a bad value stops the start with
@@ -34,7 +38,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 @ConfigurationProperties(SidecarProperties.PREFIX)
 public record SidecarProperties(String service, String instanceId, @DefaultValue Map<String, String> labels,
 		@DefaultValue App app, @DefaultValue Inbound inbound, @DefaultValue Outbound outbound,
-		@DefaultValue Admin admin, @DefaultValue ControlPlane controlPlane, Path stateFile) {
+		@DefaultValue Admin admin, @DefaultValue ControlPlane controlPlane, Path stateFile,
+		@DefaultValue Telemetry telemetry, @DefaultValue AccessLog accessLog, @DefaultValue Tap tap,
+		@DefaultValue Tracing tracing) {
 
 	public static final String PREFIX = "mesh.proxy";
 
@@ -135,6 +141,90 @@ public record SidecarProperties(String service, String instanceId, @DefaultValue
 			positive("control-plane.heartbeat-interval", heartbeatInterval);
 			positive("control-plane.retry-interval", retryInterval);
 			positive("control-plane.max-retry-interval", maxRetryInterval);
+		}
+	}
+
+	/**
+	 * @param metrics Whether every request is counted and timed in {@code trellis.requests}
+	 * (by direction, source, destination, route, subset and status class).
+	 * @param reportInterval How often the sidecar sends the control plane what traffic it carried
+	 * (for the dashboard); 0 sends nothing.
+	 * @param maxPeers Most distinct peer services (destinations, and callers on the inbound
+	 * listener) tracked by name in metrics and reports; further ones are counted as "other".
+	 */
+	public record Telemetry(@DefaultValue("true") boolean metrics, @DefaultValue("5s") Duration reportInterval,
+			@DefaultValue("500") int maxPeers) {
+
+		public Telemetry {
+			if (reportInterval == null || reportInterval.isNegative()) {
+				throw new IllegalArgumentException(PREFIX + ".telemetry.report-interval must be 0 or a positive duration "
+						+ "but was " + reportInterval);
+			}
+			if (maxPeers < 1 || maxPeers > 100_000) {
+				throw new IllegalArgumentException(PREFIX + ".telemetry.max-peers must be from 1 to 100000 but was "
+						+ maxPeers);
+			}
+		}
+	}
+
+	/**
+	 * @param enabled Whether each request is logged as a JSON line.
+	 * @param path File the lines are appended to; empty for standard output.
+	 * @param queueSize Most lines waiting for the writer; lines beyond it are dropped and counted
+	 * in {@code trellis.access.log.dropped}, so a slow disk never holds up a request.
+	 */
+	public record AccessLog(@DefaultValue("false") boolean enabled, Path path, @DefaultValue("8192") int queueSize) {
+
+		public AccessLog {
+			if (queueSize < 16 || queueSize > 1_000_000) {
+				throw new IllegalArgumentException(PREFIX + ".access-log.queue-size must be from 16 to 1000000 but was "
+						+ queueSize);
+			}
+		}
+	}
+
+	/**
+	 * @param enabled Whether the admin listener serves {@code /tap}.
+	 * @param maxTaps Most taps streaming at once; more are refused with 429.
+	 * @param buffer Most events buffered for one tap whose reader is behind; further ones are
+	 * dropped and counted.
+	 * @param maxDuration Longest a tap streams before it ends.
+	 */
+	public record Tap(@DefaultValue("true") boolean enabled, @DefaultValue("8") int maxTaps,
+			@DefaultValue("1000") int buffer, @DefaultValue("10m") Duration maxDuration) {
+
+		public Tap {
+			if (maxTaps < 1 || maxTaps > 1000) {
+				throw new IllegalArgumentException(PREFIX + ".tap.max-taps must be from 1 to 1000 but was " + maxTaps);
+			}
+			if (buffer < 1 || buffer > 1_000_000) {
+				throw new IllegalArgumentException(PREFIX + ".tap.buffer must be from 1 to 1000000 but was " + buffer);
+			}
+			positive("tap.max-duration", maxDuration);
+		}
+	}
+
+	/**
+	 * @param zipkinEndpoint Zipkin's span API, such as http://127.0.0.1:9411/api/v2/spans; the
+	 * sidecar makes and exports spans only when it is set.
+	 * @param samplingProbability Share of the traces the sidecar starts itself (requests that
+	 * carry no sampling decision) that are sampled; a request's own decision is kept.
+	 */
+	public record Tracing(URI zipkinEndpoint, @DefaultValue("0.1") double samplingProbability) {
+
+		public Tracing {
+			if (samplingProbability < 0 || samplingProbability > 1) {
+				throw new IllegalArgumentException(PREFIX + ".tracing.sampling-probability must be from 0 to 1 but was "
+						+ samplingProbability);
+			}
+			if (zipkinEndpoint != null && (zipkinEndpoint.getScheme() == null || zipkinEndpoint.getHost() == null)) {
+				throw new IllegalArgumentException(PREFIX + ".tracing.zipkin-endpoint must be an absolute http(s) URI "
+						+ "such as http://127.0.0.1:9411/api/v2/spans but was '" + zipkinEndpoint + "'");
+			}
+		}
+
+		public boolean enabled() {
+			return this.zipkinEndpoint != null;
 		}
 	}
 

@@ -2,6 +2,7 @@ package io.trellis.core.policy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -356,9 +357,16 @@ public final class PolicyBinder {
 				errors.at(PREFIX + ".routes", "at most " + MAX_ROUTES + " routes, found " + spec.routes().size());
 			}
 			int catchAll = -1;
+			Map<String, Integer> names = new HashMap<>();
 			for (int i = 0; i < spec.routes().size(); i++) {
 				String field = PREFIX + ".routes[" + i + "]";
 				RouteSpec route = spec.routes().get(i);
+				String routeName = (route != null && route.name() != null) ? route.name() : "route-" + i;
+				Integer earlier = names.putIfAbsent(routeName, i);
+				if (earlier != null) {
+					errors.at(field + ".name", "route name '" + routeName + "' is already used by routes[" + earlier
+							+ "]; route names must be unique within a policy");
+				}
 				if (catchAll >= 0) {
 					errors.at(field, "unreachable: routes[" + catchAll
 							+ "] has no match and so takes every request; put catch-all routes last");
@@ -791,8 +799,13 @@ public final class PolicyBinder {
 		HeaderRewrite requestHeaders = validateHeaders(field + ".request-headers", route.requestHeaders(), errors);
 		HeaderRewrite responseHeaders = validateHeaders(field + ".response-headers", route.responseHeaders(), errors);
 		PathRewrite rewrite = validateRewrite(field + ".rewrite", route.rewrite(), match, errors);
+		String name = route.name();
+		if (name != null && !ServiceNames.isValid(name)) {
+			errors.at(field + ".name", "'" + name + "' is not a valid route name: lower-case letters, digits and '-', "
+					+ "starting and ending with a letter or digit, at most 63 characters");
+		}
 		return (errors.count() == before)
-				? new RouteRule(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite, mirror) : null;
+				? new RouteRule(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite, mirror, name) : null;
 	}
 
 	private static Mirror validateMirror(String field, MirrorSpec spec, String service, Map<String, Subset> subsets,
@@ -1150,7 +1163,7 @@ public final class PolicyBinder {
 	record LoadBalancerSpec(String type, Duration decay, Duration defaultRtt) {
 	}
 
-	record RouteSpec(MatchSpec match, List<DestinationSpec> to, Boolean retryable, FaultSpec fault,
+	record RouteSpec(String name, MatchSpec match, List<DestinationSpec> to, Boolean retryable, FaultSpec fault,
 			HeadersSpec requestHeaders, HeadersSpec responseHeaders, RewriteSpec rewrite, MirrorSpec mirror) {
 	}
 

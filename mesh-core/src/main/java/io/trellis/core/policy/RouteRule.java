@@ -14,13 +14,18 @@ import java.util.Objects;
  * @param responseHeaders changes to the headers of their responses
  * @param rewrite how the path is rewritten, or null
  * @param mirror where copies of the route's requests go, or null
+ * @param name the route's name in metrics, traces and logs, or null for the default
+ * ({@code route-<index>})
  */
 public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable, FaultInjection fault,
-		HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite, Mirror mirror) {
+		HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite, Mirror mirror, String name) {
+
+	/** Name of the catch-all route the mesh adds when a policy's routes do not end with one. */
+	public static final String DEFAULT_NAME = "default";
 
 	/** The rule every policy ends with: any request, to every endpoint of the service. */
-	public static final RouteRule TO_ALL_ENDPOINTS = new RouteRule(RouteMatch.ANY,
-			List.of(new WeightedSubset(null, 1)));
+	public static final RouteRule TO_ALL_ENDPOINTS = new RouteRule(RouteMatch.ANY, List.of(new WeightedSubset(null, 1)),
+			false, FaultInjection.NONE, HeaderRewrite.NONE, HeaderRewrite.NONE, null, null, DEFAULT_NAME);
 
 	/** A rule that retries only idempotent requests. */
 	public RouteRule(RouteMatch match, List<WeightedSubset> to) {
@@ -30,6 +35,17 @@ public record RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retry
 	/** A rule without faults or rewrites. */
 	public RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable) {
 		this(match, to, retryable, FaultInjection.NONE, HeaderRewrite.NONE, HeaderRewrite.NONE, null, null);
+	}
+
+	/** A rule with the default name. */
+	public RouteRule(RouteMatch match, List<WeightedSubset> to, boolean retryable, FaultInjection fault,
+			HeaderRewrite requestHeaders, HeaderRewrite responseHeaders, PathRewrite rewrite, Mirror mirror) {
+		this(match, to, retryable, fault, requestHeaders, responseHeaders, rewrite, mirror, null);
+	}
+
+	/** The route's name: its own, or {@code route-<index>} for the rule at {@code index}. */
+	public String nameAt(int index) {
+		return (this.name != null) ? this.name : "route-" + index;
 	}
 
 	public RouteRule {

@@ -64,6 +64,42 @@ class PolicyBinderTests {
 	}
 
 	@Test
+	void routesHaveTheirOwnNameOrOneByIndexAndTheAddedCatchAllIsDefault() throws IOException {
+		ServicePolicy policy = bind("orders", """
+				mesh.policy:
+				  subsets: { v2: { version: v2 } }
+				  routes:
+				    - name: canary
+				      match: { headers: { x-canary: "true" } }
+				      to: [ { subset: v2 } ]
+				    - match: { path: { prefix: /api } }
+				      to: [ { subset: v2 } ]
+				""");
+		List<RouteRule> routes = policy.effectiveRoutes();
+		assertThat(routes.get(0).nameAt(0)).isEqualTo("canary");
+		assertThat(routes.get(1).nameAt(1)).isEqualTo("route-1");
+		assertThat(routes.get(2).nameAt(2)).isEqualTo(RouteRule.DEFAULT_NAME);
+	}
+
+	@Test
+	void routeNamesMustBeLabelsAndUnique() throws IOException {
+		PolicyException ex = bindFails("orders", """
+				mesh.policy:
+				  routes:
+				    - name: Bad_Name
+				      match: { path: { prefix: /a } }
+				      to: [ {} ]
+				    - name: same
+				      match: { path: { prefix: /b } }
+				      to: [ {} ]
+				    - name: same
+				      to: [ {} ]
+				""");
+		assertThat(ex.getMessage()).contains("mesh.policy.routes[0].name", "'Bad_Name' is not a valid route name",
+				"mesh.policy.routes[2].name", "route name 'same' is already used by routes[1]");
+	}
+
+	@Test
 	void serviceFileOverridesMeshWideDefaults() throws IOException {
 		Path app = write("application.yml", "mesh.policy.timeout: 5s\n");
 		Path orders = write("orders.yml", "mesh.policy.subsets.v1.version: v1\n");

@@ -126,6 +126,20 @@ public class ControlPlaneClient {
 			.then();
 	}
 
+	/** Sends the traffic the sidecar carried in the last interval, for the dashboard. */
+	public Mono<Void> reportTraffic(io.trellis.core.telemetry.TrafficReport report) {
+		return Mono.fromCallable(() -> this.json.writeValueAsString(report))
+			.subscribeOn(Schedulers.boundedElastic())
+			.flatMap((body) -> this.client.post()
+				.uri("/mesh/v1/traffic")
+				.contentType(MediaType.APPLICATION_JSON)
+				.bodyValue(body)
+				.retrieve()
+				.toBodilessEntity())
+			.timeout(this.properties.requestTimeout())
+			.then();
+	}
+
 	/** Releases the client's connections. */
 	public void close() {
 		this.connections.dispose();

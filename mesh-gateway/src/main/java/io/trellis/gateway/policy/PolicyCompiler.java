@@ -157,6 +157,9 @@ public class PolicyCompiler {
 	/** The route metadata holding the policy's {@link io.trellis.core.policy.OutlierDetection}. */
 	public static final String OUTLIER_DETECTION_METADATA = "mesh.outlier-detection";
 
+	/** The route metadata holding the route's name, as metrics and logs show it. */
+	public static final String ROUTE_METADATA = "mesh.route";
+
 	public CompiledService compile(ServicePolicy policy, String version) {
 		String service = policy.service();
 		URI uri = URI.create(MeshLoadBalancerFilter.SCHEME + "://" + service);
@@ -215,6 +218,7 @@ public class PolicyCompiler {
 				.predicate((exchange) -> rule.match().matches(new RequestMatchView(exchange.getRequest())))
 				.filters(filters)
 				.metadata("mesh.service", service)
+				.metadata(ROUTE_METADATA, rule.nameAt(i))
 				.metadata("mesh.policy-version", version)
 				.metadata(LOAD_BALANCING_METADATA, policy.loadBalancer())
 				.metadata(OUTLIER_DETECTION_METADATA, policy.outlierDetection())

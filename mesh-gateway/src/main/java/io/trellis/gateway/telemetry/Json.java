@@ -1,0 +1,66 @@
+package io.trellis.gateway.telemetry;
+
+import java.time.Instant;
+
+/** Writes a {@link RequestRecord} as one line of JSON, without a JSON library on the way. */
+final class Json {
+
+	private Json() {
+	}
+
+	static String line(RequestRecord record) {
+		StringBuilder json = new StringBuilder(256);
+		json.append("{\"time\":\"").append(Instant.ofEpochMilli(record.startMillis())).append('"');
+		field(json, "traceId", record.traceId());
+		field(json, "direction", record.direction());
+		field(json, "source", record.source());
+		field(json, "destination", record.destination());
+		field(json, "route", record.route());
+		field(json, "subset", record.subset());
+		field(json, "method", record.method());
+		field(json, "path", record.path());
+		json.append(",\"status\":").append(record.status());
+		long micros = record.durationNanos() / 1000;
+		json.append(",\"durationMs\":").append(micros / 1000).append('.');
+		long fraction = micros % 1000;
+		if (fraction < 100) {
+			json.append('0');
+		}
+		if (fraction < 10) {
+			json.append('0');
+		}
+		json.append(fraction);
+		json.append(",\"retries\":").append(record.retries());
+		field(json, "meshError", record.meshError());
+		return json.append('}').toString();
+	}
+
+	private static void field(StringBuilder json, String name, String value) {
+		json.append(",\"").append(name).append("\":");
+		if (value == null) {
+			json.append("null");
+			return;
+		}
+		json.append('"');
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
+			switch (c) {
+				case '"' -> json.append("\\\"");
+				case '\\' -> json.append("\\\\");
+				case '\n' -> json.append("\\n");
+				case '\r' -> json.append("\\r");
+				case '\t' -> json.append("\\t");
+				default -> {
+					if (c < 0x20 || (c >= 0x7f && c < 0xa0)) {
+						json.append(String.format("\\u%04x", (int) c));
+					}
+					else {
+						json.append(c);
+					}
+				}
+			}
+		}
+		json.append('"');
+	}
+
+}
