@@ -28,6 +28,8 @@ import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.GatewayHeaderFilters;
 import io.trellis.gateway.route.MeshHeadersFilter;
+import io.trellis.gateway.tracing.SidecarTracing;
+import io.trellis.gateway.tracing.TracingWebFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.route.MeshRouteTable;
 import io.trellis.gateway.route.Mirrors;
@@ -37,7 +39,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -117,8 +121,22 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	MeshHeadersFilter meshHeadersFilter(LocalInstance local) {
-		return new MeshHeadersFilter(local);
+	MeshHeadersFilter meshHeadersFilter(LocalInstance local, ObjectProvider<SidecarTracing> tracing) {
+		return new MeshHeadersFilter(local, tracing.getIfAvailable());
+	}
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	@ConditionalOnProperty("mesh.proxy.tracing.zipkin-endpoint")
+	SidecarTracing meshSidecarTracing(SidecarProperties properties) {
+		SidecarProperties.Tracing tracing = properties.tracing();
+		return new SidecarTracing(properties.service(), tracing.zipkinEndpoint(), tracing.samplingProbability());
+	}
+
+	@Bean
+	@ConditionalOnBean(SidecarTracing.class)
+	TracingWebFilter meshTracingWebFilter(SidecarTracing tracing, ListenerResolver listeners) {
+		return new TracingWebFilter(tracing, listeners);
 	}
 
 	@Bean

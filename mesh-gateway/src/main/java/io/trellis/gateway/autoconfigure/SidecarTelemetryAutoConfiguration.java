@@ -4,12 +4,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trellis.gateway.SidecarProperties;
 import io.trellis.gateway.controlplane.ControlPlaneClient;
 import io.trellis.gateway.controlplane.LocalInstance;
+import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.telemetry.AccessLog;
+import io.trellis.gateway.telemetry.ListenerConnections;
 import io.trellis.gateway.telemetry.RequestMetrics;
 import io.trellis.gateway.telemetry.RequestObserver;
 import io.trellis.gateway.telemetry.Taps;
 import io.trellis.gateway.telemetry.TrafficCounters;
 import io.trellis.gateway.telemetry.TrafficReporter;
+import io.trellis.gateway.tracing.SidecarTracing;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -66,10 +69,18 @@ public final class SidecarTelemetryAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RequestObserver meshRequestObserver(SidecarProperties properties, ObjectProvider<RequestMetrics> metrics,
-			TrafficCounters traffic, ObjectProvider<AccessLog> accessLog, ObjectProvider<Taps> taps) {
+			TrafficCounters traffic, ObjectProvider<AccessLog> accessLog, ObjectProvider<Taps> taps,
+			ObjectProvider<SidecarTracing> tracing) {
 		boolean reports = !properties.telemetry().reportInterval().isZero();
 		return new RequestObserver(properties.service(), metrics.getIfAvailable(), reports ? traffic : null,
-				accessLog.getIfAvailable(), taps.getIfAvailable(), properties.telemetry().maxPeers());
+				accessLog.getIfAvailable(), taps.getIfAvailable(), properties.telemetry().maxPeers(),
+				tracing.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ListenerConnections meshListenerConnections(ListenerResolver listeners, ObjectProvider<MeterRegistry> meters) {
+		return new ListenerConnections(listeners, meters.getIfAvailable());
 	}
 
 	/** Every request of both listeners passes the observer, mesh error answers included. */

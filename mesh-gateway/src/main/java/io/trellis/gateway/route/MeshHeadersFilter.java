@@ -2,6 +2,7 @@ package io.trellis.gateway.route;
 
 import io.trellis.core.http.MeshHeaders;
 import io.trellis.gateway.controlplane.LocalInstance;
+import io.trellis.gateway.tracing.SidecarTracing;
 
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.core.Ordered;
@@ -32,8 +33,20 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 
 	private final LocalInstance local;
 
+	private final SidecarTracing tracing;
+
 	public MeshHeadersFilter(LocalInstance local) {
+		this(local, null);
+	}
+
+	/**
+	 * @param local who the sidecar speaks for
+	 * @param tracing puts the context of the request's span on the request sent on, or null when
+	 * the sidecar does not trace (the request's own trace headers then pass unchanged)
+	 */
+	public MeshHeadersFilter(LocalInstance local, SidecarTracing tracing) {
 		this.local = local;
+		this.tracing = tracing;
 	}
 
 	@Override
@@ -56,6 +69,9 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 			if (headers.containsHeader(Deadlines.GRPC_TIMEOUT)) {
 				headers.set(Deadlines.GRPC_TIMEOUT, Math.min(left, 99_999_999) + "m");
 			}
+		}
+		if (this.tracing != null) {
+			this.tracing.inject(exchange, headers);
 		}
 		if (listener == Listener.OUTBOUND) {
 			headers.remove("Proxy-Connection");

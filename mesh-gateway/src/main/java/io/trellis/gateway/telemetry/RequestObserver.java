@@ -5,11 +5,13 @@ import java.util.Map;
 import io.trellis.core.http.MeshHeaders;
 import io.trellis.core.policy.Subset;
 import io.trellis.core.telemetry.EdgeTraffic;
+import io.micrometer.tracing.Span;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.retry.RetryFilter;
 import io.trellis.gateway.route.Listener;
 import io.trellis.gateway.route.MeshExchangeAttributes;
+import io.trellis.gateway.tracing.SidecarTracing;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
 
@@ -45,6 +47,8 @@ public class RequestObserver {
 
 	private final BoundedNames peers;
 
+	private final SidecarTracing tracing;
+
 	/**
 	 * @param local the local service
 	 * @param metrics the request metrics, or null for none
@@ -55,6 +59,21 @@ public class RequestObserver {
 	 */
 	public RequestObserver(String local, RequestMetrics metrics, TrafficCounters traffic, AccessLog accessLog, Taps taps,
 			int maxPeers) {
+		this(local, metrics, traffic, accessLog, taps, maxPeers, null);
+	}
+
+	/**
+	 * @param local the local service
+	 * @param metrics the request metrics, or null for none
+	 * @param traffic the counters of the traffic reports, or null for none
+	 * @param accessLog the access log, or null when it is off
+	 * @param taps the taps, or null when tapping is off
+	 * @param maxPeers most distinct peer services named in metrics and reports
+	 * @param tracing ends the requests' spans, or null when the sidecar does not trace
+	 */
+	public RequestObserver(String local, RequestMetrics metrics, TrafficCounters traffic, AccessLog accessLog, Taps taps,
+			int maxPeers, SidecarTracing tracing) {
+		this.tracing = tracing;
 		this.local = local;
 		this.metrics = metrics;
 		this.traffic = traffic;
@@ -65,7 +84,8 @@ public class RequestObserver {
 
 	/** Whether there is anything to observe at all. */
 	public boolean observes() {
-		return this.metrics != null || this.traffic != null || this.accessLog != null || this.taps != null;
+		return this.metrics != null || this.traffic != null || this.accessLog != null || this.taps != null
+				|| this.tracing != null;
 	}
 
 	/** {@code handler} with every request it handles observed. */
@@ -78,7 +98,11 @@ public class RequestObserver {
 		long nanos = System.nanoTime() - startNanos;
 		Map<String, Object> attributes = request.getAttributes();
 		Object listener = attributes.get(MeshExchangeAttributes.LISTENER_ATTR);
+		Span span = (this.tracing != null) ? (Span) attributes.get(SidecarTracing.SPAN_ATTR) : null;
 		if (listener == null) {
+			if (span != null) {
+				span.end();
+			}
 			return;
 		}
 		boolean outbound = listener == Listener.OUTBOUND;
@@ -102,6 +126,9 @@ public class RequestObserver {
 		String subsetName = (subset != null) ? subset.name() : "all";
 		HttpStatusCode code = response.getStatusCode();
 		int status = (code != null && (signal != SignalType.CANCEL || response.isCommitted())) ? code.value() : 0;
+		if (span != null) {
+			endSpan(span, outbound ? destination : source, routeName, subsetName, status, response);
+		}
 		if (this.metrics != null) {
 			this.metrics.record(direction, source, destination, routeName, subsetName, status, nanos);
 		}
@@ -123,6 +150,27 @@ public class RequestObserver {
 		if (tapping) {
 			this.taps.publish(record);
 		}
+	}
+
+	private static void endSpan(Span span, String peer, String route, String subset, int status,
+			ServerHttpResponse response) {
+		span.remoteServiceName(peer);
+		span.tag("mesh.route", route);
+		span.tag("mesh.subset", subset);
+		span.tag("http.status_code", (status > 0) ? Integer.toString(status) : "none");
+		HttpHeaders headers = response.getHeaders();
+		String retries = headers.getFirst(RetryFilter.RETRIES_HEADER);
+		if (retries != null) {
+			span.tag("mesh.retries", retries);
+		}
+		String meshError = headers.getFirst(MeshError.HEADER);
+		if (meshError != null) {
+			span.tag("mesh.error", meshError);
+		}
+		if (RequestRecord.failed(status)) {
+			span.tag("error", (meshError != null) ? meshError : (status > 0) ? Integer.toString(status) : "no response");
+		}
+		span.end();
 	}
 
 	private static int parse(String retries) {

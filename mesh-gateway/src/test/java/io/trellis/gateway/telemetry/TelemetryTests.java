@@ -164,6 +164,22 @@ class TelemetryTests {
 	}
 
 	@Test
+	void openConnectionsAreCountedPerListener() throws Exception {
+		ListenerConnections connections = this.sidecar.getBean(ListenerConnections.class);
+		int inboundBefore = connections.open(true);
+		int outboundBefore = connections.open(false);
+		try (Socket first = new Socket("127.0.0.1", this.inbound); Socket second = new Socket("127.0.0.1", this.inbound);
+				Socket third = new Socket("127.0.0.1", this.outbound)) {
+			await("connections counted").atMost(Duration.ofSeconds(5))
+				.until(() -> connections.open(true) == inboundBefore + 2 && connections.open(false) == outboundBefore + 1);
+			String scrape = get(this.admin, "/actuator/prometheus", Map.of()).body();
+			assertThat(metric(scrape, "trellis_connections_open{listener=\"inbound\"}")).isEqualTo(inboundBefore + 2);
+		}
+		await("closed connections no longer counted").atMost(Duration.ofSeconds(5))
+			.until(() -> connections.open(true) == inboundBefore && connections.open(false) == outboundBefore);
+	}
+
+	@Test
 	void callerNamesAreBoundedAndCheckedBeforeTheyBecomeTags() throws Exception {
 		get(this.inbound, "/hello", Map.of("Host", "frontend", "x-trellis-source", "Not A Service\"}"));
 		String scrape = get(this.admin, "/actuator/prometheus", Map.of()).body();
@@ -309,7 +325,7 @@ class TelemetryTests {
 
 	private static double metric(String scrape, String name) {
 		return scrape.lines()
-			.filter((line) -> line.startsWith(name + " ") || line.startsWith(name + "{"))
+			.filter((line) -> line.startsWith(name + " ") || line.startsWith(name + "{") || line.startsWith(name + ","))
 			.mapToDouble((line) -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
 			.sum();
 	}
