@@ -84,9 +84,43 @@ public class MeshEndpoint {
 	}
 
 	/** Shows the destinations' concurrency limits and the local instance's inbound rate limit. */
+	private io.trellis.gateway.telemetry.Taps taps;
+
 	public void setLimits(ConcurrencyLimiters concurrencyLimiters, InboundRateLimiter rateLimiter) {
 		this.concurrencyLimiters = concurrencyLimiters;
 		this.rateLimiter = rateLimiter;
+	}
+
+	private Map<String, Object> telemetry() {
+		Map<String, Object> telemetry = new LinkedHashMap<>();
+		SidecarProperties.Telemetry settings = this.properties.telemetry();
+		telemetry.put("requestMetrics", settings.metrics());
+		telemetry.put("trafficReportInterval", settings.reportInterval().toString());
+		SidecarProperties.AccessLog accessLog = this.properties.accessLog();
+		Map<String, Object> log = new LinkedHashMap<>();
+		log.put("enabled", accessLog.enabled());
+		if (accessLog.enabled()) {
+			log.put("to", (accessLog.path() != null) ? accessLog.path().toAbsolutePath().toString() : "standard output");
+		}
+		telemetry.put("accessLog", log);
+		Map<String, Object> tap = new LinkedHashMap<>();
+		tap.put("enabled", this.properties.tap().enabled());
+		tap.put("open", (this.taps != null) ? this.taps.openTaps() : 0);
+		telemetry.put("tap", tap);
+		SidecarProperties.Tracing tracing = this.properties.tracing();
+		Map<String, Object> spans = new LinkedHashMap<>();
+		spans.put("enabled", tracing.enabled());
+		if (tracing.enabled()) {
+			spans.put("zipkinEndpoint", tracing.zipkinEndpoint().toString());
+			spans.put("samplingProbability", tracing.samplingProbability());
+		}
+		telemetry.put("tracing", spans);
+		return telemetry;
+	}
+
+	/** @param taps the open taps shown, or null when tapping is off */
+	public void setTaps(io.trellis.gateway.telemetry.Taps taps) {
+		this.taps = taps;
 	}
 
 	@ReadOperation
@@ -104,6 +138,7 @@ public class MeshEndpoint {
 		mesh.put("registered", this.registration.isRegistered());
 		mesh.put("controlPlane", this.sync.describe());
 		mesh.put("stateFile", this.store.getFile().toAbsolutePath().toString());
+		mesh.put("telemetry", telemetry());
 		Map<String, Object> policies = new LinkedHashMap<>();
 		Map<String, PolicyAck> acks = this.sync.acks();
 		Map<String, CompiledService> compiled = this.routes.all();

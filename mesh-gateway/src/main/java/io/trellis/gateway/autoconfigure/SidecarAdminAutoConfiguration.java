@@ -33,10 +33,12 @@ public final class SidecarAdminAutoConfiguration {
 	MeshEndpoint meshEndpoint(LocalInstance local, SidecarProperties properties, ControlPlaneSync sync,
 			LocalRegistration registration, MeshRouteTable routes, EndpointRegistry endpoints, StateStore store,
 			MeshLoadBalancers balancers, RetryBudgets budgets, CircuitBreakers breakers,
-			ObjectProvider<ConcurrencyLimiters> concurrencyLimiters, ObjectProvider<InboundRateLimiter> rateLimiter) {
+			ObjectProvider<ConcurrencyLimiters> concurrencyLimiters, ObjectProvider<InboundRateLimiter> rateLimiter,
+			ObjectProvider<io.trellis.gateway.telemetry.Taps> taps) {
 		MeshEndpoint endpoint = new MeshEndpoint(local, properties, sync, registration, routes, endpoints, store,
 				balancers, budgets, breakers);
 		endpoint.setLimits(concurrencyLimiters.getIfAvailable(), rateLimiter.getIfAvailable());
+		endpoint.setTaps(taps.getIfAvailable());
 		return endpoint;
 	}
 

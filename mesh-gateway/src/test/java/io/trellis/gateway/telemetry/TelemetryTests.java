@@ -282,6 +282,15 @@ class TelemetryTests {
 	}
 
 	@Test
+	void adminEndpointShowsWhatIsOn() throws Exception {
+		JsonNode telemetry = JSON.readTree(get(this.admin, "/actuator/mesh", Map.of()).body()).get("telemetry");
+		assertThat(telemetry.get("requestMetrics").asBoolean()).isTrue();
+		assertThat(telemetry.get("accessLog").get("to").asString()).isEqualTo(this.accessLog.toAbsolutePath().toString());
+		assertThat(telemetry.get("tap").get("enabled").asBoolean()).isTrue();
+		assertThat(telemetry.get("tracing").get("enabled").asBoolean()).isFalse();
+	}
+
+	@Test
 	void badTapRequestsAreRefusedNamingWhatWasWrong() throws Exception {
 		HttpResponse<String> status = get(this.admin, "/tap?status=600", Map.of());
 		assertThat(status.statusCode()).isEqualTo(400);
