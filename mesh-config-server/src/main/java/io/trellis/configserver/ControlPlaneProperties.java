@@ -13,11 +13,12 @@ import org.springframework.validation.annotation.Validated;
  * @param policy Loading and validating policy.
  * @param watch The long-poll watch stream.
  * @param status Sidecar sync status.
+ * @param telemetry The traffic reports sidecars send, behind the dashboard.
  */
 @Validated
 @ConfigurationProperties(ControlPlaneProperties.PREFIX)
 public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultValue Policy policy,
-		@DefaultValue Watch watch, @DefaultValue Status status) {
+		@DefaultValue Watch watch, @DefaultValue Status status, @DefaultValue Telemetry telemetry) {
 
 	public static final String PREFIX = "mesh.control-plane";
 
@@ -54,6 +55,39 @@ public record ControlPlaneProperties(@DefaultValue Registry registry, @DefaultVa
 	 * @param forgetAfter Time without hearing from a sidecar after which it is no longer listed.
 	 */
 	public record Status(@DefaultValue("30s") Duration staleAfter, @DefaultValue("10m") Duration forgetAfter) {
+	}
+
+	/**
+	 * @param window Time over which the dashboard's traffic figures (requests per second,
+	 * success rate, p99 latency) are computed; reports older than this are dropped, and a
+	 * sidecar that sent none for this long is forgotten.
+	 * @param maxSidecars Maximum number of sidecars whose reports are kept; reports from
+	 * further sidecars are refused until others fall out of the window.
+	 * @param maxEdges Maximum number of entries kept over all sidecars' reports in the
+	 * window, bounding the memory the reports take (about 200 bytes each); reports that
+	 * would exceed it are refused until older ones fall out of the window.
+	 * @param maxEdgesPerReport Maximum number of entries (direction and peer) in one report;
+	 * a larger report is refused as bad input.
+	 */
+	public record Telemetry(@DefaultValue("30s") Duration window, @DefaultValue("10000") int maxSidecars,
+			@DefaultValue("1000") int maxEdgesPerReport, @DefaultValue("200000") int maxEdges) {
+
+		public Telemetry {
+			if (window == null || window.compareTo(Duration.ofSeconds(1)) < 0) {
+				throw new IllegalArgumentException(
+						PREFIX + ".telemetry.window must be at least 1s but was " + window);
+			}
+			requirePositive("max-sidecars", maxSidecars);
+			requirePositive("max-edges-per-report", maxEdgesPerReport);
+			requirePositive("max-edges", maxEdges);
+		}
+
+		private static void requirePositive(String name, int value) {
+			if (value < 1) {
+				throw new IllegalArgumentException(PREFIX + ".telemetry." + name + " must be at least 1 but was " + value);
+			}
+		}
+
 	}
 
 }

@@ -6,6 +6,9 @@ import java.util.Map;
 
 import io.trellis.configserver.ControlPlaneProperties;
 import io.micrometer.observation.ObservationPredicate;
+import io.trellis.configserver.dashboard.DashboardController;
+import io.trellis.configserver.dashboard.TopologyController;
+import io.trellis.configserver.dashboard.TopologyReader;
 import io.trellis.configserver.policy.PolicyController;
 import io.trellis.configserver.policy.PolicyFetchFilter;
 import io.trellis.configserver.policy.PolicyStore;
@@ -14,6 +17,8 @@ import io.trellis.configserver.registry.RegistryController;
 import io.trellis.configserver.registry.ServiceRegistry;
 import io.trellis.configserver.status.StatusController;
 import io.trellis.configserver.status.SyncStatusRegistry;
+import io.trellis.configserver.telemetry.TrafficController;
+import io.trellis.configserver.telemetry.TrafficStore;
 import io.trellis.configserver.watch.WatchController;
 import io.trellis.configserver.watch.WatchHub;
 import io.trellis.configserver.watch.WatchServlet;
@@ -132,6 +137,36 @@ public final class ControlPlaneAutoConfiguration {
 	@Bean
 	PolicyController policyController(PolicyStore store) {
 		return new PolicyController(store);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TrafficStore trafficStore(Clock clock, ControlPlaneProperties properties) {
+		ControlPlaneProperties.Telemetry telemetry = properties.telemetry();
+		return new TrafficStore(clock, telemetry.window(), telemetry.maxSidecars(), telemetry.maxEdgesPerReport(),
+				telemetry.maxEdges());
+	}
+
+	@Bean
+	TrafficController trafficController(TrafficStore store) {
+		return new TrafficController(store);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TopologyReader topologyReader(ServiceRegistry registry, PolicyStore store, SyncStatusRegistry status,
+			TrafficStore traffic, Clock clock) {
+		return new TopologyReader(registry, store, status, traffic, clock);
+	}
+
+	@Bean
+	TopologyController topologyController(TopologyReader reader) {
+		return new TopologyController(reader);
+	}
+
+	@Bean
+	DashboardController dashboardController() {
+		return new DashboardController();
 	}
 
 	/**
