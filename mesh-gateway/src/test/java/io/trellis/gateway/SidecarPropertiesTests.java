@@ -64,6 +64,26 @@ class SidecarPropertiesTests {
 	}
 
 	@Test
+	void telemetrySettingsHaveSafeDefaultsAndBadValuesAreNamed() {
+		SidecarProperties properties = bind(with("mesh.proxy.app.port", "8080"));
+		assertThat(properties.telemetry().metrics()).isTrue();
+		assertThat(properties.accessLog().enabled()).isFalse();
+		assertThat(properties.tap().enabled()).isTrue();
+		assertThat(properties.tracing().enabled()).isFalse();
+		assertBindFails(with("mesh.proxy.telemetry.report-interval", "-1s"),
+				"mesh.proxy.telemetry.report-interval must be 0 or a positive duration");
+		assertBindFails(with("mesh.proxy.telemetry.max-peers", "0"), "mesh.proxy.telemetry.max-peers must be from 1");
+		assertBindFails(with("mesh.proxy.access-log.queue-size", "1"), "mesh.proxy.access-log.queue-size must be from 16");
+		assertBindFails(with("mesh.proxy.tap.max-taps", "0"), "mesh.proxy.tap.max-taps must be from 1");
+		assertBindFails(with("mesh.proxy.tap.buffer", "0"), "mesh.proxy.tap.buffer must be from 1");
+		assertBindFails(with("mesh.proxy.tap.max-duration", "0s"), "mesh.proxy.tap.max-duration must be a positive");
+		assertBindFails(with("mesh.proxy.tracing.sampling-probability", "1.5"),
+				"mesh.proxy.tracing.sampling-probability must be from 0 to 1 but was 1.5");
+		assertBindFails(with("mesh.proxy.tracing.zipkin-endpoint", "zipkin:9411"),
+				"mesh.proxy.tracing.zipkin-endpoint must be an absolute http(s) URI");
+	}
+
+	@Test
 	void theSidecarDoesNotStartWithABadValueAndSaysWhichOne() {
 		SpringApplication application = new SpringApplication(SidecarApplication.class);
 		application.setWebApplicationType(WebApplicationType.REACTIVE);
