@@ -39,9 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
@@ -125,18 +123,26 @@ public final class SidecarAutoConfiguration {
 		return new MeshHeadersFilter(local, tracing.getIfAvailable());
 	}
 
+	/**
+	 * The sidecar's tracing when {@code mesh.proxy.tracing.zipkin-endpoint} is set, else none
+	 * (a null bean). Decided at run time, not by a condition: the sidecar's bean definitions are
+	 * processed ahead of time, which fixes conditions at build time.
+	 */
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	@ConditionalOnProperty("mesh.proxy.tracing.zipkin-endpoint")
 	SidecarTracing meshSidecarTracing(SidecarProperties properties) {
 		SidecarProperties.Tracing tracing = properties.tracing();
+		if (!tracing.enabled()) {
+			return null;
+		}
 		return new SidecarTracing(properties.service(), tracing.zipkinEndpoint(), tracing.samplingProbability());
 	}
 
+	/** Starts each request's span; none (a null bean) when the sidecar does not trace. */
 	@Bean
-	@ConditionalOnBean(SidecarTracing.class)
-	TracingWebFilter meshTracingWebFilter(SidecarTracing tracing, ListenerResolver listeners) {
-		return new TracingWebFilter(tracing, listeners);
+	TracingWebFilter meshTracingWebFilter(ObjectProvider<SidecarTracing> tracing, ListenerResolver listeners) {
+		SidecarTracing available = tracing.getIfAvailable();
+		return (available != null) ? new TracingWebFilter(available, listeners) : null;
 	}
 
 	@Bean

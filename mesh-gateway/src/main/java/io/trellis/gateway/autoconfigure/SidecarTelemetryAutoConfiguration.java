@@ -16,7 +16,6 @@ import io.trellis.gateway.tracing.SidecarTracing;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -25,13 +24,17 @@ import org.springframework.context.annotation.Bean;
  * What the sidecar tells about the requests it carries: the golden request metrics, the traffic
  * reports for the control plane's dashboard, the access log and live taps, all fed by one
  * {@link RequestObserver} around the web handler.
+ * <p>
+ * No bean here depends on a {@code mesh.proxy.*} property through a condition: the sidecar's
+ * bean definitions are processed ahead of time (Spring AOT), which evaluates conditions at build
+ * time, so a property switching a bean on would be silently ignored. Each bean exists; the
+ * properties decide at run time what the observer uses.
  */
 @AutoConfiguration(after = SidecarAutoConfiguration.class)
 public final class SidecarTelemetryAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBooleanProperty(name = "mesh.proxy.telemetry.metrics", matchIfMissing = true)
 	RequestMetrics meshRequestMetrics(ObjectProvider<MeterRegistry> meters) {
 		MeterRegistry registry = meters.getIfAvailable();
 		return (registry != null) ? new RequestMetrics(registry) : null;
@@ -52,15 +55,13 @@ public final class SidecarTelemetryAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBooleanProperty("mesh.proxy.access-log.enabled")
 	AccessLog meshAccessLog(SidecarProperties properties, ObjectProvider<MeterRegistry> meters) {
 		SidecarProperties.AccessLog settings = properties.accessLog();
-		return new AccessLog(settings.path(), settings.queueSize(), meters.getIfAvailable());
+		return new AccessLog(settings.enabled(), settings.path(), settings.queueSize(), meters.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	@ConditionalOnBooleanProperty(name = "mesh.proxy.tap.enabled", matchIfMissing = true)
 	Taps meshTaps(SidecarProperties properties, ObjectProvider<MeterRegistry> meters) {
 		SidecarProperties.Tap tap = properties.tap();
 		return new Taps(tap.maxTaps(), tap.buffer(), tap.maxDuration(), meters.getIfAvailable());
@@ -72,9 +73,11 @@ public final class SidecarTelemetryAutoConfiguration {
 			TrafficCounters traffic, ObjectProvider<AccessLog> accessLog, ObjectProvider<Taps> taps,
 			ObjectProvider<SidecarTracing> tracing) {
 		boolean reports = !properties.telemetry().reportInterval().isZero();
-		return new RequestObserver(properties.service(), metrics.getIfAvailable(), reports ? traffic : null,
-				accessLog.getIfAvailable(), taps.getIfAvailable(), properties.telemetry().maxPeers(),
-				tracing.getIfAvailable());
+		AccessLog log = accessLog.getIfAvailable();
+		return new RequestObserver(properties.service(),
+				properties.telemetry().metrics() ? metrics.getIfAvailable() : null, reports ? traffic : null,
+				(log != null && log.isEnabled()) ? log : null, properties.tap().enabled() ? taps.getIfAvailable() : null,
+				properties.telemetry().maxPeers(), tracing.getIfAvailable());
 	}
 
 	@Bean

@@ -32,6 +32,8 @@ public class AccessLog implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(AccessLog.class);
 
+	private final boolean enabled;
+
 	private final Path path;
 
 	private final BlockingQueue<RequestRecord> queue;
@@ -50,9 +52,20 @@ public class AccessLog implements SmartLifecycle {
 	 * @param meters where the dropped and written counts are published; may be null
 	 */
 	public AccessLog(Path path, int queueSize, MeterRegistry meters) {
+		this(true, path, queueSize, meters);
+	}
+
+	/**
+	 * @param enabled whether it logs at all: when not, it opens nothing and starts no thread
+	 * @param path file to append to, or null for standard output
+	 * @param queueSize most records waiting for the writer
+	 * @param meters where the dropped and written counts are published; may be null
+	 */
+	public AccessLog(boolean enabled, Path path, int queueSize, MeterRegistry meters) {
+		this.enabled = enabled;
 		this.path = path;
-		this.queue = new ArrayBlockingQueue<>(queueSize);
-		if (meters != null) {
+		this.queue = new ArrayBlockingQueue<>(enabled ? queueSize : 1);
+		if (enabled && meters != null) {
 			FunctionCounter.builder("trellis.access.log.dropped", this.dropped, LongAdder::sum)
 				.description("Access log lines dropped because the writer was behind")
 				.register(meters);
@@ -69,12 +82,19 @@ public class AccessLog implements SmartLifecycle {
 		}
 	}
 
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
 	public long dropped() {
 		return this.dropped.sum();
 	}
 
 	@Override
 	public void start() {
+		if (!this.enabled) {
+			return;
+		}
 		Writer out;
 		try {
 			if (this.path != null) {

@@ -31,11 +31,15 @@ public class TapHandler {
 
 	private final Taps taps;
 
+	/** @param taps the taps, or null when tapping is off ({@code mesh.proxy.tap.enabled=false}) */
 	public TapHandler(Taps taps) {
 		this.taps = taps;
 	}
 
 	public Mono<ServerResponse> tap(ServerRequest request) {
+		if (this.taps == null) {
+			return error(HttpStatus.NOT_FOUND, "Tapping is off on this sidecar (mesh.proxy.tap.enabled=false)");
+		}
 		TapFilter filter;
 		long limit;
 		Duration duration;
