@@ -1,7 +1,6 @@
 package io.trellis.gateway;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,8 +12,6 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.trellis.core.policy.PolicySource;
-import io.trellis.core.registry.Endpoint;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.route.GrpcRequestHeadersFilter;
 import io.trellis.gateway.route.HopByHopHeadersFilter;
@@ -36,6 +33,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.trellis.gateway.test.SidecarFixtures.endpoint;
+import static io.trellis.gateway.test.SidecarFixtures.freePort;
+import static io.trellis.gateway.test.SidecarFixtures.source;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -251,18 +251,7 @@ class SidecarIntegrationTests {
 		}
 	}
 
-	private static PolicySource source(String name, String properties) {
-		Map<String, Object> values = new LinkedHashMap<>();
-		for (String line : properties.strip().split("\n")) {
-			int equals = line.indexOf('=');
-			values.put(line.substring(0, equals), line.substring(equals + 1));
-		}
-		return new PolicySource(name, values);
-	}
 
-	private static Endpoint endpoint(String id, int port, String version) {
-		return new Endpoint(id, "127.0.0.1", port, Map.of("version", version));
-	}
 
 	private static DisposableServer echo(String name, Duration delay) {
 		return echo(name, delay, 0);
@@ -290,11 +279,6 @@ class SidecarIntegrationTests {
 		}).bindNow();
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
 
 	private static Response call(int port, String path, Map<String, String> headers) {
 		return HttpClient.create()

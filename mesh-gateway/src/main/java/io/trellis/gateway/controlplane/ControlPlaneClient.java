@@ -114,24 +114,20 @@ public class ControlPlaneClient {
 
 	/** Reports which policy versions the sidecar applied or rejected. */
 	public Mono<Void> report(SyncReport report) {
-		return Mono.fromCallable(() -> this.json.writeValueAsString(report))
-			.subscribeOn(Schedulers.boundedElastic())
-			.flatMap((body) -> this.client.post()
-				.uri("/mesh/v1/sync")
-				.contentType(MediaType.APPLICATION_JSON)
-				.bodyValue(body)
-				.retrieve()
-				.toBodilessEntity())
-			.timeout(this.properties.requestTimeout())
-			.then();
+		return post("/mesh/v1/sync", report);
 	}
 
 	/** Sends the traffic the sidecar carried in the last interval, for the dashboard. */
 	public Mono<Void> reportTraffic(io.trellis.core.telemetry.TrafficReport report) {
-		return Mono.fromCallable(() -> this.json.writeValueAsString(report))
+		return post("/mesh/v1/traffic", report);
+	}
+
+	/** Posts {@code value} as JSON (written off the event loop), ignoring the answer's body. */
+	private Mono<Void> post(String path, Object value) {
+		return Mono.fromCallable(() -> this.json.writeValueAsString(value))
 			.subscribeOn(Schedulers.boundedElastic())
 			.flatMap((body) -> this.client.post()
-				.uri("/mesh/v1/traffic")
+				.uri(path)
 				.contentType(MediaType.APPLICATION_JSON)
 				.bodyValue(body)
 				.retrieve()

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import io.trellis.gateway.metrics.MeshMetrics;
 import io.trellis.gateway.route.Listener;
 import io.trellis.gateway.route.MeshExchangeAttributes;
+import io.trellis.gateway.telemetry.JsonStrings;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.support.TimeoutException;
@@ -89,34 +90,12 @@ public class MeshErrorWebExceptionHandler implements WebExceptionHandler, Ordere
 		StringBuilder json = new StringBuilder(128).append("{\"error\":\"").append(ex.getError().reason()).append('"');
 		if (ex.getService() != null) {
 			json.append(",\"service\":");
-			quote(json, ex.getService());
+			JsonStrings.quote(json, ex.getService());
 		}
 		json.append(",\"message\":");
-		quote(json, String.valueOf(ex.getMessage()));
+		JsonStrings.quote(json, String.valueOf(ex.getMessage()));
 		return json.append('}').toString();
 	}
 
-	private static void quote(StringBuilder json, String value) {
-		json.append('"');
-		for (int i = 0; i < value.length(); i++) {
-			char c = value.charAt(i);
-			switch (c) {
-				case '"' -> json.append("\\\"");
-				case '\\' -> json.append("\\\\");
-				case '\n' -> json.append("\\n");
-				case '\r' -> json.append("\\r");
-				case '\t' -> json.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						json.append(String.format("\\u%04x", (int) c));
-					}
-					else {
-						json.append(c);
-					}
-				}
-			}
-		}
-		json.append('"');
-	}
 
 }

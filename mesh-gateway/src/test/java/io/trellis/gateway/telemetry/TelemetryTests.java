@@ -3,7 +3,6 @@ package io.trellis.gateway.telemetry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -16,7 +15,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,8 +22,6 @@ import java.util.stream.Stream;
 
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.trellis.core.policy.PolicySource;
-import io.trellis.core.registry.Endpoint;
 import io.trellis.core.telemetry.LatencyBuckets;
 import io.trellis.gateway.SidecarApplication;
 import io.trellis.gateway.controlplane.StateStore;
@@ -45,6 +41,9 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import static io.trellis.gateway.test.SidecarFixtures.endpoint;
+import static io.trellis.gateway.test.SidecarFixtures.freePort;
+import static io.trellis.gateway.test.SidecarFixtures.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -425,18 +424,7 @@ class TelemetryTests {
 
 	}
 
-	private static PolicySource source(String name, String properties) {
-		Map<String, Object> values = new LinkedHashMap<>();
-		for (String line : properties.strip().split("\n")) {
-			int equals = line.indexOf('=');
-			values.put(line.substring(0, equals), line.substring(equals + 1));
-		}
-		return new PolicySource(name, values);
-	}
 
-	private static Endpoint endpoint(String id, int port, String version) {
-		return new Endpoint(id, "127.0.0.1", port, Map.of("version", version));
-	}
 
 	private static DisposableServer echo(int status) {
 		return HttpServer.create()
@@ -450,11 +438,6 @@ class TelemetryTests {
 			.bindNow();
 	}
 
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-	}
 
 
 }
