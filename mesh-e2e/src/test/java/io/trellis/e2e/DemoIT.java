@@ -51,7 +51,8 @@ class DemoIT {
 				return Files.readString(output).contains("Trellis demo is up in");
 			});
 			String banner = Files.readString(output);
-			assertThat(banner).contains("http://127.0.0.1:" + (8080 + OFFSET) + "/", "/mesh/v1/status",
+			assertThat(banner).contains("http://127.0.0.1:" + (8080 + OFFSET) + "/", "/mesh/v1/status", "/dashboard",
+					"/tap?destination=orders",
 					"/actuator/mesh", "sidecar RSS", "Press Ctrl-C");
 			demo.descendants().forEach(started::add);
 			assertThat(started).hasSizeGreaterThanOrEqualTo(11);
@@ -64,6 +65,21 @@ class DemoIT {
 			// Every client type, servlet and reactive, reached its destination through its sidecar.
 			assertThat(response.json().get("products").get("products").get(0).get("stockCalledBy").asString())
 				.isEqualTo("catalog");
+			// The demo's sidecars (ahead-of-time processed, as ./mesh runs them) report their traffic:
+			// the dashboard's topology shows the edges the demo's traffic takes.
+			String topology = "http://127.0.0.1:" + (8888 + OFFSET) + "/mesh/v1/topology";
+			await("the dashboard's frontend -> orders edge").atMost(Duration.ofSeconds(30))
+				.pollInterval(Duration.ofSeconds(1))
+				.until(() -> {
+					for (JsonNode edge : HttpCall.get(topology).json().get("edges")) {
+						if (edge.get("source").asString().equals("frontend")
+								&& edge.get("destination").asString().equals("orders")
+								&& edge.get("requests").asLong() > 0) {
+							return true;
+						}
+					}
+					return false;
+				});
 			JsonNode appMesh = HttpCall.get("http://127.0.0.1:" + (8080 + OFFSET) + "/actuator/mesh").json();
 			assertThat(appMesh.get("sidecar").get("reachable").asBoolean()).isTrue();
 			assertThat(appMesh.get("servicesCalled").toString()).contains("catalog", "orders");

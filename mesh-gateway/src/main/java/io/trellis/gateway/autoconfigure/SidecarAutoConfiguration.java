@@ -197,8 +197,11 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	Mirrors meshMirrors(MeshLoadBalancers balancers, ObjectProvider<ControlPlaneSync> sync, MeshMetrics metrics) {
-		return new Mirrors(balancers, sync::getIfAvailable, metrics);
+	Mirrors meshMirrors(MeshLoadBalancers balancers, ObjectProvider<ControlPlaneSync> sync, MeshMetrics metrics,
+			ObjectProvider<SidecarTracing> tracing) {
+		Mirrors mirrors = new Mirrors(balancers, sync::getIfAvailable, metrics);
+		mirrors.setTracing(tracing.getIfAvailable());
+		return mirrors;
 	}
 
 	@Bean

@@ -43,7 +43,7 @@ public class MirrorFilter implements GatewayFilter {
 		}
 		ServerHttpRequest request = exchange.getRequest();
 		if (!ReplayableRequest.hasBody(request)) {
-			this.mirrors.send(this.mirror, this.service, request, null, this.timeout);
+			this.mirrors.send(this.mirror, this.service, request, null, this.timeout, exchange);
 			return chain.filter(exchange);
 		}
 		long length = request.getHeaders().getContentLength();
@@ -53,7 +53,7 @@ public class MirrorFilter implements GatewayFilter {
 		}
 		return ReplayableRequest.read(request, length).flatMap((bytes) -> {
 			ReplayableRequest replayable = new ReplayableRequest(request, bytes);
-			this.mirrors.send(this.mirror, this.service, replayable, bytes, this.timeout);
+			this.mirrors.send(this.mirror, this.service, replayable, bytes, this.timeout, exchange);
 			return chain.filter(exchange.mutate().request(replayable).build());
 		});
 	}

@@ -79,6 +79,17 @@ public class Mirrors implements DisposableBean {
 		this.metrics = metrics;
 	}
 
+	private volatile io.trellis.gateway.tracing.SidecarTracing tracing;
+
+	/**
+	 * @param tracing puts the context of the request's span on its copies, so a copy's spans
+	 * join the trace under the sidecar's span as the request's do; null when the sidecar does
+	 * not trace
+	 */
+	public void setTracing(io.trellis.gateway.tracing.SidecarTracing tracing) {
+		this.tracing = tracing;
+	}
+
 	/** Copies in flight now. */
 	public int inFlight() {
 		return MAX_IN_FLIGHT - this.inFlight.availablePermits();
@@ -102,6 +113,15 @@ public class Mirrors implements DisposableBean {
 	 * @param timeout how long the copy may take
 	 */
 	public void send(Mirror mirror, String original, ServerHttpRequest request, byte[] body, Duration timeout) {
+		send(mirror, original, request, body, timeout, null);
+	}
+
+	/**
+	 * As {@link #send(Mirror, String, ServerHttpRequest, byte[], Duration)}, for a request of
+	 * {@code exchange}, whose trace context (when the sidecar traces) the copy carries.
+	 */
+	public void send(Mirror mirror, String original, ServerHttpRequest request, byte[] body, Duration timeout,
+			org.springframework.web.server.ServerWebExchange exchange) {
 		String target = mirror.service();
 		ServiceInstance endpoint = choose(mirror);
 		if (endpoint == null) {
@@ -117,8 +137,16 @@ public class Mirrors implements DisposableBean {
 			String url = "http://" + endpoint.getHost() + ":" + endpoint.getPort() + request.getURI().getRawPath()
 					+ ((query != null) ? "?" + query : "");
 			HttpHeaders headers = request.getHeaders();
+			io.trellis.gateway.tracing.SidecarTracing tracing = this.tracing;
+			if (tracing != null && exchange != null) {
+				HttpHeaders traced = new HttpHeaders();
+				traced.addAll(headers);
+				tracing.inject(exchange, traced);
+				headers = traced;
+			}
+			HttpHeaders sent = headers;
 			client().headers((out) -> {
-				headers.forEach((name, values) -> {
+				sent.forEach((name, values) -> {
 					if (!NOT_COPIED.contains(name.toLowerCase(java.util.Locale.ROOT))) {
 						out.add(name, values);
 					}

@@ -15,6 +15,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.trellis.core.policy.PolicySource;
 import io.trellis.core.registry.Endpoint;
 import io.trellis.gateway.SidecarApplication;
 import io.trellis.gateway.controlplane.StateStore;
@@ -73,8 +74,14 @@ class TracingTests {
 		this.app = recorder();
 		Path stateFile = dir.resolve("state.json");
 		new StateStore(stateFile, JSON).save(new StateStore.State(StateStore.FORMAT, "frontend", Instant.now(),
-				Map.of("orders", new StateStore.ServiceState("orders-1", List.of(), 1,
-						List.of(new Endpoint("o1", "127.0.0.1", this.orders.port(), Map.of("version", "v1")))))));
+				Map.of("orders", new StateStore.ServiceState("orders-1", List.of(new PolicySource("orders.yml", Map.of(
+						"mesh.policy.routes[0].match.path.prefix", "/mirrored",
+						"mesh.policy.routes[0].to[0].weight", "1",
+						"mesh.policy.routes[0].mirror.service", "shadow",
+						"mesh.policy.routes[0].mirror.percentage", "100"))), 1,
+						List.of(new Endpoint("o1", "127.0.0.1", this.orders.port(), Map.of("version", "v1")))),
+						"shadow", new StateStore.ServiceState("shadow-1", List.of(), 1,
+								List.of(new Endpoint("s1", "127.0.0.1", this.orders.port(), Map.of("version", "v1")))))));
 		int closed;
 		try (ServerSocket socket = new ServerSocket(0)) {
 			closed = socket.getLocalPort();
@@ -154,6 +161,24 @@ class TracingTests {
 		assertThat(lastReceived("/unsampled").get("traceparent")).startsWith("00-" + unsampled).endsWith("-00");
 		this.sidecar.getBean(SidecarTracing.class).flush();
 		assertThat(this.spans).noneMatch((span) -> span.get("traceId").asString().equals(unsampled));
+	}
+
+	@Test
+	void aMirroredCopyCarriesTheSidecarsSpanAsTheRequestDoes() throws Exception {
+		String traceId = "33333333333333333333333333333333";
+		String parent = "4444444444444444";
+		assertThat(call(this.outbound, "/mirrored", "Host: orders\r\ntraceparent: 00-" + traceId + "-" + parent
+				+ "-01\r\n")).isEqualTo(200);
+		await("the mirrored copy").atMost(Duration.ofSeconds(10))
+			.until(() -> this.received.stream().filter((h) -> "/mirrored".equals(h.get(":path"))).count() == 2);
+		List<String> sent = this.received.stream()
+			.filter((headers) -> "/mirrored".equals(headers.get(":path")))
+			.map((headers) -> headers.get("traceparent"))
+			.toList();
+		// The request and its copy both name the sidecar's span as parent, not the app's.
+		assertThat(sent).hasSize(2).allSatisfy((traceparent) -> assertThat(traceparent)
+			.startsWith("00-" + traceId + "-").doesNotContain(parent));
+		assertThat(sent.get(0)).isEqualTo(sent.get(1));
 	}
 
 	@Test

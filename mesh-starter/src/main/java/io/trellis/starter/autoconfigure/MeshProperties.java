@@ -31,11 +31,14 @@ import org.springframework.validation.annotation.Validated;
  * spring.application.name.
  * @param sidecar Where the local sidecar listens and how startup waits for it.
  * @param client Which outbound URLs go through the sidecar.
+ * @param tracing How the application's traces are exported, beyond Spring Boot's own
+ * management.tracing properties.
  */
 @ConfigurationProperties(MeshProperties.PREFIX)
 @Validated
 public record MeshProperties(@DefaultValue("true") boolean enabled, @Nullable String serviceName,
-		@DefaultValue @Valid Sidecar sidecar, @DefaultValue @Valid Client client) implements Validator {
+		@DefaultValue @Valid Sidecar sidecar, @DefaultValue @Valid Client client,
+		@DefaultValue @Valid Tracing tracing) implements Validator {
 
 	/** Prefix of the starter's properties. */
 	public static final String PREFIX = "mesh";
@@ -137,6 +140,18 @@ public record MeshProperties(@DefaultValue("true") boolean enabled, @Nullable St
 	 */
 	public record Client(@DefaultValue List<String> includeHosts, @DefaultValue List<String> excludeHosts,
 			@DefaultValue("true") boolean propagateDeadline) {
+
+	}
+
+	/**
+	 * How the application's traces are exported, beyond Spring Boot's own
+	 * {@code management.tracing.*} properties.
+	 *
+	 * @param exportActuatorTraces Whether traces that requests to actuator endpoints start
+	 * (the sidecar's readiness check every second, health probes, metrics scrapes) are
+	 * exported. Actuator requests that arrive as part of a trace are exported either way.
+	 */
+	public record Tracing(@DefaultValue("false") boolean exportActuatorTraces) {
 
 	}
 

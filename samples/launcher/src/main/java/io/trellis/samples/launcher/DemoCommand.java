@@ -28,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * {@code ./mesh demo}: the sample mesh on this machine. Starts the control plane, every
  * sample service with its own sidecar (separate JVMs on loopback) and steady traffic; prints
- * where to look; stops everything it started on Ctrl-C.
+ * where to look; stops everything it started on Ctrl-C. With {@code --zipkin} it also runs a
+ * Zipkin server and has every app and sidecar trace every request into it.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
 		description = "Runs the sample mesh locally: control plane, sample services, their sidecars and traffic.")
@@ -42,6 +43,16 @@ public class DemoCommand implements Callable<Integer> {
 	static final List<String> JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
 			"-Xms16m", "-Xmx96m", "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=160m",
 			"-XX:MaxDirectMemorySize=64m");
+
+	/**
+	 * JVM options of the demo's Zipkin server (in-memory storage): a heap that holds the
+	 * {@link #ZIPKIN_MAX_SPANS} most recent spans with room to spare.
+	 */
+	static final List<String> ZIPKIN_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss512k",
+			"-Xms32m", "-Xmx160m", "-XX:MaxDirectMemorySize=64m");
+
+	/** How many spans the demo's Zipkin keeps in memory; it drops the oldest traces beyond. */
+	static final int ZIPKIN_MAX_SPANS = 50_000;
 
 	private static final String VERSION = "0.1.0-SNAPSHOT";
 
@@ -64,6 +75,12 @@ public class DemoCommand implements Callable<Integer> {
 	@Option(names = "--home", description = "Trellis checkout (default: the mesh.home system property, else the current directory).")
 	Path home;
 
+	@Option(names = "--zipkin", description = "Also run a Zipkin server on 127.0.0.1:9411 (plus the port offset) and trace every request of every app and sidecar into it.")
+	boolean zipkin;
+
+	@Option(names = "--zipkin-jar", description = "The Zipkin server's executable jar (default: the mesh.zipkin.jar system property, which ./mesh sets).")
+	Path zipkinJar;
+
 	private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
 	@Override
@@ -75,8 +92,18 @@ public class DemoCommand implements Callable<Integer> {
 		Topology topology = Topology.sample(this.portOffset);
 		Path sidecarJar = home.resolve("mesh-gateway/target/mesh-gateway-" + VERSION + "-exec.jar");
 		Path controlPlaneJar = home.resolve("mesh-config-server/target/mesh-config-server-" + VERSION + "-exec.jar");
+		Path zipkinJar = this.zipkin ? resolveZipkinJar() : null;
 		List<Path> missing = new ArrayList<>();
-		for (Path jar : jars(home, topology, sidecarJar, controlPlaneJar)) {
+		List<Path> needed = jars(home, topology, sidecarJar, controlPlaneJar);
+		if (this.zipkin && zipkinJar == null) {
+			System.err.println("No Zipkin server jar given: run ./mesh demo --zipkin (it fetches io.zipkin:zipkin-server, "
+					+ "classifier exec) or pass --zipkin-jar.");
+			return 2;
+		}
+		if (zipkinJar != null) {
+			needed.add(zipkinJar);
+		}
+		for (Path jar : needed) {
 			if (!Files.isRegularFile(jar)) {
 				missing.add(jar);
 			}
@@ -89,7 +116,7 @@ public class DemoCommand implements Callable<Integer> {
 			System.err.println("Policy directory " + policyDir + " does not exist.");
 			return 2;
 		}
-		List<Integer> busy = busyPorts(topology.ports());
+		List<Integer> busy = busyPorts(topology.ports(this.zipkin));
 		if (!busy.isEmpty()) {
 			System.err.println("Ports in use: " + busy + ". Stop what listens there, or run with --port-offset 100.");
 			return 2;
@@ -108,13 +135,24 @@ public class DemoCommand implements Callable<Integer> {
 		Runtime.getRuntime().addShutdownHook(shutdown);
 
 		System.out.println("Starting the Trellis sample mesh (control plane, " + topology.instances().size()
-				+ " service instances, " + topology.instances().size() + " sidecars); logs in " + work.resolve("logs"));
+				+ " service instances, " + topology.instances().size() + " sidecars" + (this.zipkin ? ", Zipkin" : "")
+				+ "); logs in " + work.resolve("logs"));
 		String controlPlane = "http://127.0.0.1:" + topology.controlPlanePort();
+		String zipkinUrl = "http://127.0.0.1:" + topology.zipkinPort();
+		if (zipkinJar != null) {
+			// Started first and awaited after the control plane: the two start side by side.
+			supervisor.start("zipkin", java(ZIPKIN_JVM_OPTIONS, zipkinJar, zipkinArgs(topology.zipkinPort())));
+		}
 		supervisor.start("control-plane", java(JVM_OPTIONS, controlPlaneJar, List.of("--server.port=" + topology.controlPlanePort(),
 				"--spring.cloud.config.server.native.search-locations=file:" + policyDir + "/")));
 		if (!await("control plane", Duration.ofMinutes(3), supervisor, () -> ok(controlPlane + "/actuator/health"))) {
 			return 1;
 		}
+		if (zipkinJar != null
+				&& !await("Zipkin", Duration.ofMinutes(3), supervisor, () -> ok(zipkinUrl + "/health"))) {
+			return 1;
+		}
+		String spans = zipkinUrl + "/api/v2/spans";
 		for (Topology.Instance instance : topology.instances()) {
 			List<String> sidecar = new ArrayList<>(SidecarLaunch.command(home, javaExecutable(), sidecarJar, List.of()));
 			sidecar.addAll(List.of(
@@ -124,10 +162,18 @@ public class DemoCommand implements Callable<Integer> {
 					"--mesh.proxy.inbound.port=" + instance.inboundPort(),
 					"--mesh.proxy.admin.port=" + instance.adminPort(), "--mesh.proxy.control-plane.uri=" + controlPlane,
 					"--mesh.proxy.state-file=" + work.resolve("state/" + instance.name() + ".json")));
+			if (this.zipkin) {
+				sidecar.addAll(List.of("--mesh.proxy.tracing.zipkin-endpoint=" + spans,
+						"--mesh.proxy.tracing.sampling-probability=1.0"));
+			}
 			supervisor.start("sidecar-" + instance.name(), sidecar);
 			List<String> appArgs = new ArrayList<>(List.of("--server.port=" + instance.appPort(),
 					"--mesh.sidecar.outbound-port=" + instance.outboundPort(),
 					"--mesh.sidecar.admin-port=" + instance.adminPort()));
+			if (this.zipkin) {
+				appArgs.addAll(List.of("--management.tracing.export.zipkin.endpoint=" + spans,
+						"--management.tracing.sampling.probability=1.0"));
+			}
 			if (instance.service().equals("orders")) {
 				appArgs.add("--orders.version=" + instance.version());
 			}
@@ -142,7 +188,8 @@ public class DemoCommand implements Callable<Integer> {
 			return 1;
 		}
 		Duration took = Duration.ofNanos(System.nanoTime() - started);
-		printBanner(topology, controlPlane, frontend, policyDir, work, supervisor, took);
+		printBanner(topology, controlPlane, frontend, this.zipkin ? zipkinUrl : null, policyDir, work, supervisor,
+				took);
 		if (this.rate > 0) {
 			traffic.start(this.rate);
 		}
@@ -166,17 +213,19 @@ public class DemoCommand implements Callable<Integer> {
 		return 0;
 	}
 
-	private void printBanner(Topology topology, String controlPlane, String frontend, Path policyDir, Path work,
-			Supervisor supervisor, Duration took) {
+	private void printBanner(Topology topology, String controlPlane, String frontend, String zipkinUrl, Path policyDir,
+			Path work, Supervisor supervisor, Duration took) {
 		System.out.println();
 		System.out.printf("Trellis demo is up in %.1f s.%n%n", took.toMillis() / 1000.0);
 		System.out.println("  shop (frontend)       " + frontend + "/");
 		System.out.println("                        curl " + frontend + "/api/home");
 		System.out.println("                        curl -H 'x-canary: true' " + frontend + "/api/home   (always orders v2)");
+		System.out.println("  dashboard             " + controlPlane + "/dashboard");
 		System.out.println("  control plane status  " + controlPlane + "/mesh/v1/status");
 		System.out.println("  policy versions       " + controlPlane + "/mesh/v1/policy");
 		System.out.println("  registry              " + controlPlane + "/mesh/v1/registry");
-		System.out.println("  sidecar admin         (actuator: /actuator/mesh, /actuator/health, /actuator/prometheus)");
+		System.out.println("  sidecar admin         (actuator: /actuator/mesh, /actuator/health, /actuator/prometheus;");
+		System.out.println("                        live requests: curl -N '<admin>/tap?destination=orders')");
 		for (Topology.Instance instance : topology.instances()) {
 			long rss = supervisor.processes()
 				.stream()
@@ -186,6 +235,11 @@ public class DemoCommand implements Callable<Integer> {
 				.orElse(-1);
 			System.out.printf("    %-18s http://127.0.0.1:%d/actuator/mesh   (sidecar RSS %s)%n", instance.name(),
 					instance.adminPort(), (rss >= 0) ? rss + " MiB" : "n/a");
+		}
+		if (zipkinUrl != null) {
+			System.out.println("  traces (Zipkin)       " + zipkinUrl + "/zipkin/");
+			System.out.println("                        every request of every app and sidecar; e.g. serviceName=frontend,");
+			System.out.println("                        or " + zipkinUrl + "/api/v2/traces?serviceName=orders-sidecar");
 		}
 		System.out.println("  policy                " + policyDir);
 		System.out.println("                        edit orders.yml (the weights) and watch the split below follow");
@@ -277,6 +331,24 @@ public class DemoCommand implements Callable<Integer> {
 		}
 		String property = System.getProperty("mesh.home");
 		return Path.of((property != null) ? property : ".").toAbsolutePath().normalize();
+	}
+
+	private Path resolveZipkinJar() {
+		if (this.zipkinJar != null) {
+			return this.zipkinJar.toAbsolutePath().normalize();
+		}
+		String property = System.getProperty("mesh.zipkin.jar");
+		return (property != null && !property.isBlank()) ? Path.of(property).toAbsolutePath().normalize() : null;
+	}
+
+	/**
+	 * The Zipkin server's arguments: its one HTTP port (API, UI and span collection) on
+	 * loopback, in-memory storage bounded to {@link #ZIPKIN_MAX_SPANS}, no tracing of itself.
+	 */
+	static List<String> zipkinArgs(int port) {
+		return List.of("--armeria.ports[0].port=" + port, "--armeria.ports[0].ip=127.0.0.1",
+				"--armeria.ports[0].protocols[0]=http", "--zipkin.storage.type=mem",
+				"--zipkin.storage.mem.max-spans=" + ZIPKIN_MAX_SPANS, "--zipkin.self-tracing.enabled=false");
 	}
 
 	private static List<Path> jars(Path home, Topology topology, Path sidecarJar, Path controlPlaneJar) {

@@ -4,13 +4,14 @@ import java.util.List;
 
 /**
  * The sample mesh: which services run, in which versions, on which ports. Each instance has
- * its app port and its sidecar's outbound, inbound and admin ports; an offset shifts them all.
+ * its app port and its sidecar's outbound, inbound and admin ports; an offset shifts them all,
+ * the port of the optional Zipkin server ({@code ./mesh demo --zipkin}) included.
  */
-public record Topology(int controlPlanePort, List<Instance> instances) {
+public record Topology(int controlPlanePort, int zipkinPort, List<Instance> instances) {
 
 	/** The sample topology: frontend calls catalog and orders; orders (v1 and v2) calls inventory. */
 	public static Topology sample(int offset) {
-		return new Topology(8888 + offset, List.of(
+		return new Topology(8888 + offset, 9411 + offset, List.of(
 				new Instance("frontend", "v1", "sample-frontend", 8080 + offset, 15000 + offset),
 				new Instance("catalog", "v1", "sample-catalog", 8081 + offset, 15100 + offset),
 				new Instance("orders", "v1", "sample-orders", 8082 + offset, 15200 + offset),
@@ -18,10 +19,13 @@ public record Topology(int controlPlanePort, List<Instance> instances) {
 				new Instance("inventory", "v1", "sample-inventory", 8084 + offset, 15400 + offset)));
 	}
 
-	/** Every port the topology listens on. */
-	public List<Integer> ports() {
+	/** Every port the topology listens on, Zipkin's when {@code withZipkin}. */
+	public List<Integer> ports(boolean withZipkin) {
 		java.util.List<Integer> ports = new java.util.ArrayList<>();
 		ports.add(this.controlPlanePort);
+		if (withZipkin) {
+			ports.add(this.zipkinPort);
+		}
 		for (Instance instance : this.instances) {
 			ports.add(instance.appPort());
 			ports.add(instance.adminPort());
