@@ -51,6 +51,10 @@ public class TrafficReporter implements SmartLifecycle {
 
 	@Override
 	public void start() {
+		if (this.interval.isZero()) {
+			// mesh.proxy.telemetry.report-interval=0: no reports (and no timer ticking without pause).
+			return;
+		}
 		this.last = System.nanoTime();
 		this.loop = Flux.interval(this.interval, this.interval, Schedulers.parallel())
 			.onBackpressureDrop()
