@@ -39,7 +39,7 @@ class BenchSmokeIT {
 			bench.destroyForcibly();
 		}
 		String text = Files.readString(report);
-		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6", "## S7", "## S8", "## S9")) {
+		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6", "## S7", "## S8", "## S9", "## S10")) {
 			assertThat(text).contains(section);
 		}
 		assertThat(text).contains("| 2 sidecars |", "| 2 HAProxy |", "| 2 nginx |", "| stock SCG |",
@@ -56,7 +56,7 @@ class BenchSmokeIT {
 		assertThat(found).isEqualTo(7);
 		// S9: both sidecars measured without errors, and the matching cost reported.
 		Matcher scale = Pattern.compile("^\\| (1|50) services?, (first|last) route \\|.*\\| (\\d+) \\|$", Pattern.MULTILINE)
-			.matcher(text.substring(text.indexOf("## S9")));
+			.matcher(text.substring(text.indexOf("## S9"), text.indexOf("## S10")));
 		int scaleRows = 0;
 		while (scale.find()) {
 			scaleRows++;
@@ -64,6 +64,27 @@ class BenchSmokeIT {
 		}
 		assertThat(scaleRows).isEqualTo(4);
 		assertThat(text).containsPattern("\\*\\*\\d+ ns\\*\\* for the first route, \\*\\*\\d+ ns\\*\\* for the last");
+		// S10: the sidecar with observability off and the one with everything on measured without
+		// errors; the latter really exported spans and wrote its access log.
+		String observability = text.substring(text.indexOf("## S10"));
+		Matcher measured = Pattern.compile("^\\| (off|metrics \\+ tracing \\+ access log) \\|.*\\| (\\d+) \\|$",
+				Pattern.MULTILINE)
+			.matcher(observability.substring(0, observability.indexOf("Against **off**")));
+		int observabilityRows = 0;
+		while (measured.find()) {
+			observabilityRows++;
+			assertThat(measured.group(2)).as("errors of " + measured.group(1)).isEqualTo("0");
+		}
+		assertThat(observabilityRows).isEqualTo(2);
+		assertThat(observability).contains("| off | no metric | off |", "tracing+log/off = **");
+		Matcher exported = Pattern.compile("^\\| metrics \\+ tracing \\+ access log \\| (\\d+) \\| on \\| (\\d+) \\|",
+				Pattern.MULTILINE)
+			.matcher(observability);
+		assertThat(exported.find()).as("spans row of S10").isTrue();
+		assertThat(Long.parseLong(exported.group(2))).as("spans exported").isPositive();
+		Matcher logged = Pattern.compile("\\*\\*(\\d+)\\*\\* lines in `access.log`").matcher(observability);
+		assertThat(logged.find()).as("access log line count of S10").isTrue();
+		assertThat(Long.parseLong(logged.group(1))).as("access log lines").isPositive();
 		// No benchmark process outlives the run.
 		assertThat(ProcessHandle.allProcesses()
 			.map((p) -> p.info().commandLine().orElse(""))

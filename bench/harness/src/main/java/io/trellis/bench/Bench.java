@@ -30,7 +30,7 @@ public class Bench implements Callable<Integer> {
 	@Option(names = "--smoke", description = "A seconds-long run of every scenario, to check the harness works.")
 	boolean smoke;
 
-	@Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): S1,S2,S3,S4,S5,S6,S7,S8,S9.")
+	@Option(names = "--scenarios", split = ",", description = "Scenarios to run (default: all): S1,S2,S3,S4,S5,S6,S7,S8,S9,S10.")
 	List<String> scenarios;
 
 	@Option(names = "--runs", description = "Runs of each measurement (default 3; 1 with --smoke).")
@@ -73,7 +73,7 @@ public class Bench implements Callable<Integer> {
 		}
 		Set<String> selected = (this.scenarios != null)
 				? this.scenarios.stream().map(String::toUpperCase).collect(Collectors.toSet())
-				: Set.of("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9");
+				: Set.of("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10");
 		String command = "./mesh bench" + (this.smoke ? " --smoke" : "")
 				+ ((this.scenarios != null) ? " --scenarios " + String.join(",", this.scenarios) : "")
 				+ ((this.runs != null) ? " --runs " + this.runs : "")
@@ -117,7 +117,8 @@ public class Bench implements Callable<Integer> {
 					new Scenario("S6", "S6 policy propagation", scenarios::s6),
 					new Scenario("S7", "S7 balancing with one slow instance", scenarios::s7),
 					new Scenario("S8", "S8 a dying instance and a failing service", scenarios::s8),
-					new Scenario("S9", "S9 route table scale", scenarios::s9));
+					new Scenario("S9", "S9 route table scale", scenarios::s9),
+					new Scenario("S10", "S10 observability cost", scenarios::s10));
 			for (Scenario scenario : all) {
 				if (!selected.contains(scenario.id())) {
 					continue;

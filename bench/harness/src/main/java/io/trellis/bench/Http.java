@@ -57,6 +57,26 @@ final class Http {
 		}
 	}
 
+	/** The body of a GET that must answer 200, such as a Prometheus scrape. */
+	static String text(String url) {
+		try {
+			HttpResponse<String> response = CLIENT.send(
+					HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+					HttpResponse.BodyHandlers.ofString());
+			if (response.statusCode() != 200) {
+				throw new IllegalStateException("GET " + url + " answered " + response.statusCode());
+			}
+			return response.body();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException("GET " + url + ": " + ex.getMessage(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	static int put(String url, String json) {
 		try {
 			return CLIENT.send(HttpRequest.newBuilder(URI.create(url))

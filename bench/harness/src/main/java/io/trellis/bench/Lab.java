@@ -198,6 +198,15 @@ final class Lab implements AutoCloseable {
 	 */
 	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared,
 			int controlPlanePort, List<String> options) {
+		return sidecar(name, service, appPort, base, readinessPath, prepared, controlPlanePort, options, List.of());
+	}
+
+	/**
+	 * A sidecar as above, with {@code arguments} ({@code --mesh.proxy.*=...}) added after the
+	 * ones every sidecar of the lab gets.
+	 */
+	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared,
+			int controlPlanePort, List<String> options, List<String> arguments) {
 		if (!Files.isRegularFile(sidecarJar())) {
 			throw new IllegalStateException(sidecarJar() + " is missing: run ./mesh bench, which builds it");
 		}
@@ -217,6 +226,7 @@ final class Lab implements AutoCloseable {
 				"--mesh.proxy.inbound.port=" + (base + 6),
 				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + controlPlanePort,
 				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
+		command.addAll(arguments);
 		return keep(Proc.start(name, PROXY_CPU, command, this.logs));
 	}
 

@@ -98,6 +98,29 @@ final class Proc implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Freezes the process (SIGSTOP) or lets it run again (SIGCONT), so that an idle process's
+	 * background threads do not compete with the one being measured.
+	 */
+	void suspend(boolean suspended) {
+		try {
+			Process kill = new ProcessBuilder("kill", suspended ? "-STOP" : "-CONT", String.valueOf(pid()))
+				.redirectErrorStream(true)
+				.start();
+			if (kill.waitFor() != 0) {
+				throw new IllegalStateException("kill " + (suspended ? "-STOP " : "-CONT ") + pid() + " failed: "
+						+ new String(kill.getInputStream().readAllBytes()));
+			}
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** Resident memory in MiB. */
 	double rssMiB() {
 		try {

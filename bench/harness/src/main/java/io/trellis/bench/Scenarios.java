@@ -1,7 +1,10 @@
 package io.trellis.bench;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -37,8 +40,19 @@ import io.trellis.core.policy.RouteMatch.RequestView;
 import io.trellis.core.policy.RouteRule;
 import org.HdrHistogram.Histogram;
 
-/** The scenarios S1 to S9 of bench/README.md, each adding its section to the report. */
+/** The scenarios S1 to S10 of bench/README.md, each adding its section to the report. */
 final class Scenarios {
+
+	/** S10's sidecars, as the report names them. */
+	private static final String OFF = "off";
+
+	private static final String METRICS = "metrics";
+
+	private static final String TRACING = "metrics + tracing";
+
+	private static final String TRACING_LOG = "metrics + tracing + access log";
+
+	private static final String TRACING_SAMPLED = "metrics + tracing at 0.1";
 
 	private final Lab lab;
 
@@ -639,6 +653,240 @@ final class Scenarios {
 	}
 
 	/**
+	 * S10: what the sidecar's observability costs on the data path. The same sidecar, one hop to
+	 * the upstream, with request metrics, traffic reports and taps off; as it comes (metrics on);
+	 * tracing every request into a Zipkin stand-in besides; and the JSON access log besides that.
+	 * Each is a process of its own, started for this scenario and stopped at its end.
+	 */
+	void s10() throws Exception {
+		int rate = this.settings.observabilityRate;
+		this.report.section("S10 observability cost: metrics, tracing and access log, on vs off");
+		Path accessLog = this.lab.work.resolve("access.log").toAbsolutePath();
+		List<SpanSink> sinks = new ArrayList<>();
+		Map<String, Proc> sidecars = new LinkedHashMap<>();
+		try {
+			// A sink for each tracing sidecar, so that each one's spans are counted apart.
+			SpanSink tracingSpans = new SpanSink();
+			sinks.add(tracingSpans);
+			SpanSink loggingSpans = new SpanSink();
+			sinks.add(loggingSpans);
+			List<String> tracing = List.of("--mesh.proxy.tracing.zipkin-endpoint=" + tracingSpans.endpoint(),
+					"--mesh.proxy.tracing.sampling-probability=1.0");
+			List<String> tracingAndLog = List.of("--mesh.proxy.tracing.zipkin-endpoint=" + loggingSpans.endpoint(),
+					"--mesh.proxy.tracing.sampling-probability=1.0", "--mesh.proxy.access-log.enabled=true",
+					"--mesh.proxy.access-log.path=" + accessLog);
+			List<Variant> variants = new ArrayList<>();
+			variants.add(new Variant(OFF, "off", 19700, List.of("--mesh.proxy.telemetry.metrics=false",
+					"--mesh.proxy.telemetry.report-interval=0", "--mesh.proxy.tap.enabled=false"), null));
+			variants.add(new Variant(METRICS, "metrics", 19710, List.of(), null));
+			variants.add(new Variant(TRACING, "tracing", 19720, tracing, tracingSpans));
+			variants.add(new Variant(TRACING_LOG, "tracing-log", 19730, tracingAndLog, loggingSpans));
+			SpanSink sampledSpans = null;
+			if (this.settings.observabilityDefaultSampling) {
+				sampledSpans = new SpanSink();
+				sinks.add(sampledSpans);
+				variants.add(new Variant(TRACING_SAMPLED, "tracing-sampled", 19740,
+						List.of("--mesh.proxy.tracing.zipkin-endpoint=" + sampledSpans.endpoint()), sampledSpans));
+			}
+			if (this.settings.smoke) {
+				// Two JVMs start in about the time the smoke run may take: the two ends.
+				variants.removeIf((variant) -> !variant.name().equals(OFF) && !variant.name().equals(TRACING_LOG));
+			}
+			for (Variant variant : variants) {
+				sidecars.put(variant.name(), this.lab.sidecar("sidecar-obs-" + variant.key(), "bench-obs-" + variant.key(),
+						19999, variant.base(), "/actuator/health/readiness", true, 19888, List.of(),
+						variant.arguments()));
+			}
+			for (Variant variant : variants) {
+				Http.awaitOk("S10 sidecar " + variant.name(), variant.url(), "direct-up", Duration.ofMinutes(3),
+						sidecars.get(variant.name()));
+			}
+			// Only the sidecar measured runs; the others are frozen, so that their background
+			// threads (span reporters, traffic reports) take nothing from it.
+			sidecars.values().forEach((sidecar) -> sidecar.suspend(true));
+			for (Variant variant : variants) {
+				Proc sidecar = sidecars.get(variant.name());
+				sidecar.suspend(false);
+				Wrk.run(Lab.LOAD_CPU, variant.url(), "direct-up", this.settings.connections, this.settings.jitWarmup);
+				sidecar.suspend(true);
+			}
+			Map<String, List<Double>> throughput = new LinkedHashMap<>();
+			Map<String, List<LoadGenerator.Result>> latency = new LinkedHashMap<>();
+			Map<String, List<Double>> cpu = new LinkedHashMap<>();
+			for (Variant variant : variants) {
+				throughput.put(variant.name(), new ArrayList<>());
+				latency.put(variant.name(), new ArrayList<>());
+				cpu.put(variant.name(), new ArrayList<>());
+			}
+			double loadSeconds = (this.settings.warmup.toNanos() + this.settings.duration.toNanos()) / 1e9;
+			try (LoadGenerator generator = new LoadGenerator()) {
+				for (int run = 0; run < this.settings.runs; run++) {
+					List<Variant> order = new ArrayList<>(variants);
+					Collections.shuffle(order, this.random);
+					for (Variant variant : order) {
+						Proc sidecar = sidecars.get(variant.name());
+						sidecar.suspend(false);
+						throughput.get(variant.name()).add(Wrk.run(Lab.LOAD_CPU, variant.url(), "direct-up",
+								this.settings.connections, this.settings.duration));
+						double before = sidecar.cpuSeconds();
+						latency.get(variant.name()).add(generator.run(URI.create(variant.url()), "direct-up",
+								this.settings.connections, rate, this.settings.warmup, this.settings.duration));
+						double after = sidecar.cpuSeconds();
+						cpu.get(variant.name()).add((after - before) / (rate * loadSeconds) * 1000);
+						sidecar.suspend(true);
+					}
+				}
+			}
+			sidecars.values().forEach((sidecar) -> sidecar.suspend(false));
+			// The span reporter sends what it holds about once a second; the access log's writer
+			// drains its queue as fast as the disk takes it.
+			Http.pause(Duration.ofSeconds(3));
+			this.report.paragraph("Sidecars launched as `./mesh sidecar` launches them (ahead-of-time processed bean "
+					+ "definitions; the options under test are decided at run time), one per variant, each a process "
+					+ "of its own pinned to CPU " + Lab.PROXY_CPU + " and proxying to the nginx upstream (`direct-up`, one "
+					+ "hop, as \"1 sidecar\" in S1–S3). Throughput: `wrk -t1 -c" + this.settings.connections + " -d"
+					+ this.settings.duration.toSeconds() + "s` on CPU " + Lab.LOAD_CPU + "; latency: open loop at " + rate
+					+ " req/s, " + this.settings.duration.toSeconds() + " s measured after " + this.settings.warmup.toSeconds()
+					+ " s at the same rate; CPU: the sidecar process's CPU seconds (all its threads, the span reporter "
+					+ "and the access log's writer included) over that open-loop run, warm-up included, per 1000 requests "
+					+ "sent. " + this.settings.runs + " runs of each, the variants interleaved in random order in each run, "
+					+ "after " + this.settings.jitWarmup.toSeconds() + " s of wrk on each; median (range).");
+			List<List<String>> rows = new ArrayList<>();
+			for (Variant variant : variants) {
+				List<LoadGenerator.Result> runs = latency.get(variant.name());
+				long errors = runs.stream().mapToLong((r) -> r.errors() + r.incomplete()).sum();
+				rows.add(List.of(variant.name(), Stats.format(throughput.get(variant.name()), "", 0), pct(runs, 50),
+						pct(runs, 99), pct(runs, 99.9), Stats.format(cpu.get(variant.name()), "", 3),
+						String.valueOf(errors)));
+			}
+			this.report.table(List.of("sidecar", "requests/s (wrk)", "p50 µs", "p99 µs", "p99.9 µs",
+					"CPU s per 1000 requests", "errors at " + rate + " req/s"), rows);
+			double offThroughput = Stats.median(throughput.get(OFF));
+			double offP50 = median(latency.get(OFF), 50);
+			double offP99 = median(latency.get(OFF), 99);
+			double offCpu = Stats.median(cpu.get(OFF));
+			List<List<String>> versusOff = new ArrayList<>();
+			for (Variant variant : variants.subList(1, variants.size())) {
+				String name = variant.name();
+				versusOff.add(List.of(name, ratio(Stats.median(throughput.get(name)), offThroughput),
+						signed(median(latency.get(name), 50) - offP50), signed(median(latency.get(name), 99) - offP99),
+						ratio(Stats.median(cpu.get(name)), offCpu)));
+			}
+			this.report.paragraph("Against **off** (medians):");
+			this.report.table(List.of("sidecar", "throughput / off", "added p50 µs", "added p99 µs", "CPU per request / off"),
+					versusOff);
+			List<String> ratios = new ArrayList<>();
+			Map<String, String> shortNames = Map.of(METRICS, "metrics/off",
+					TRACING, "tracing/off", TRACING_LOG, "tracing+log/off", TRACING_SAMPLED, "tracing at 0.1/off");
+			for (Variant variant : variants.subList(1, variants.size())) {
+				ratios.add(shortNames.get(variant.name()) + " = **"
+						+ ratio(Stats.median(throughput.get(variant.name())), offThroughput) + "**");
+			}
+			this.report.paragraph("Throughput " + String.join(", ", ratios) + ".");
+			List<List<String>> exported = new ArrayList<>();
+			for (Variant variant : variants) {
+				String metrics = Http.text("http://127.0.0.1:" + variant.base() + "/actuator/prometheus");
+				boolean counted = metrics.contains("trellis_requests_seconds_count");
+				long handled = Math.round(promSum(metrics, "trellis_requests_seconds_count"));
+				boolean tap = metrics.contains("trellis_tap_open");
+				SpanSink sink = variant.sink();
+				exported.add(List.of(variant.name(), counted ? String.valueOf(handled) : "no metric",
+						tap ? "on" : "off", (sink != null) ? String.valueOf(sink.spans()) : "—",
+						(sink != null && counted) ? Stats.number((double) sink.spans() / Math.max(1, handled), 3) : "—",
+						(sink != null) ? String.valueOf(sink.malformed()) : "—"));
+			}
+			this.report.paragraph("What each sidecar really did, from its `/actuator/prometheus` and the Zipkin "
+					+ "stand-in (a JDK HTTP server in the harness answering 202 to `POST " + SpanSink.PATH + "` and "
+					+ "counting the spans in each JSON v2 body): requests it timed in `trellis.requests` (warm-up "
+					+ "included), whether its tap endpoint was there (`trellis_tap_open`), spans received from it:");
+			this.report.table(List.of("sidecar", "requests timed", "tap", "spans exported", "spans per request",
+					"malformed span posts"), exported);
+			String metrics = Http.text("http://127.0.0.1:19730/actuator/prometheus");
+			long lines = lineCount(accessLog);
+			this.report.paragraph("Access log (" + TRACING_LOG + "): **" + lines + "** lines in `" + accessLog.getFileName()
+					+ "` (" + Stats.number((Files.exists(accessLog) ? Files.size(accessLog) : 0) / (1024.0 * 1024.0), 1)
+					+ " MiB), `trellis_access_log_written_total` "
+					+ Math.round(promSum(metrics, "trellis_access_log_written_total")) + ", `trellis_access_log_dropped_total` "
+					+ "**" + Math.round(promSum(metrics, "trellis_access_log_dropped_total")) + "**; the sidecar counted "
+					+ Math.round(promSum(metrics, "trellis_requests_seconds_count")) + " requests.");
+			this.report.paragraph("Only the sidecar being measured runs: the others are frozen (SIGSTOP) meanwhile, "
+					+ "so their background threads take nothing from it. What each variant does per request. **off**: "
+					+ "`--mesh.proxy.telemetry.metrics=false --mesh.proxy.telemetry.report-interval=0 "
+					+ "--mesh.proxy.tap.enabled=false`: no `trellis.requests` timer, no `/tap`, no traffic reports; the "
+					+ "request observer is not installed at all. **metrics** "
+					+ "(the default): the observer sees each request end; it is timed into `trellis.requests` (tags: "
+					+ "direction, source, destination, route, subset, status class), counted for the traffic report sent "
+					+ "to the control plane every 5 s, and offered to open taps (none is open here). **metrics + tracing**: besides, a Brave span "
+					+ "(Micrometer Tracing) per request, a CLIENT span on the outbound listener, child of the context "
+					+ "the request carried (none here, so a new trace), its W3C and B3 headers set on the request sent "
+					+ "on, every trace sampled (`sampling-probability=1.0`), spans encoded as Zipkin JSON v2 and posted "
+					+ "in batches by a background reporter thread (`--mesh.proxy.tracing.zipkin-endpoint`). "
+					+ "**metrics + tracing + access log**: besides, a JSON line per request queued to a bounded queue "
+					+ "(8192 lines) that a writer thread appends to a file; lines that do not fit are dropped and counted."
+					+ (this.settings.observabilityDefaultSampling ? " **metrics + tracing at 0.1**: tracing at the default "
+							+ "sampling probability: every request still gets its trace context and headers, one in ten "
+							+ "is recorded and exported." : ""));
+		}
+		finally {
+			sidecars.values().forEach((sidecar) -> {
+				sidecar.suspend(false);
+				sidecar.stop();
+			});
+			sinks.forEach(SpanSink::close);
+		}
+	}
+
+	/**
+	 * A sidecar of S10.
+	 * @param name how the report names it
+	 * @param key its process and service name's suffix
+	 * @param base its admin port (outbound base+1, inbound base+6)
+	 * @param arguments its {@code --mesh.proxy.*} options
+	 * @param sink where it sends spans, or null
+	 */
+	private record Variant(String name, String key, int base, List<String> arguments, SpanSink sink) {
+
+		String url() {
+			return "http://127.0.0.1:" + (this.base + 1) + "/";
+		}
+
+	}
+
+	/** The sum of a Prometheus metric's samples (every series of it) in an exposition. */
+	private static double promSum(String exposition, String metric) {
+		double sum = 0;
+		for (String line : exposition.split("\n")) {
+			if (line.startsWith(metric + "{") || line.startsWith(metric + " ")) {
+				String[] fields = line.trim().split("\\s+");
+				sum += Double.parseDouble(fields[fields.length - 1]);
+			}
+		}
+		return sum;
+	}
+
+	private static long lineCount(Path file) throws IOException {
+		if (!Files.exists(file)) {
+			return 0;
+		}
+		long lines = 0;
+		byte[] buffer = new byte[1 << 16];
+		try (InputStream in = Files.newInputStream(file)) {
+			for (int read = in.read(buffer); read >= 0; read = in.read(buffer)) {
+				for (int i = 0; i < read; i++) {
+					if (buffer[i] == '\n') {
+						lines++;
+					}
+				}
+			}
+		}
+		return lines;
+	}
+
+	private static String signed(double value) {
+		return ((value > 0) ? "+" : "") + Stats.number(value, 0);
+	}
+
+	/**
 	 * The time to find a request's route among a policy's routes, first and last, in this JVM:
 	 * what the sidecar does per request after its hash lookup by service.
 	 * @return nanoseconds per lookup for the first route and the last
@@ -812,6 +1060,12 @@ final class Scenarios {
 		/** S9: both sidecars' heap, enough for the followed services' routes. */
 		String scaleSidecarHeap = "512m";
 
+		/** S10: whether tracing at the default sampling probability (0.1) is measured too. */
+		boolean observabilityDefaultSampling = true;
+
+		/** S10: the open-loop rate of its latency runs. */
+		int observabilityRate = 1000;
+
 		static Settings smoke() {
 			Settings settings = new Settings();
 			settings.smoke = true;
@@ -827,6 +1081,8 @@ final class Scenarios {
 			settings.propagationWarmupChanges = 1;
 			settings.scaleServices = 50;
 			settings.scaleFollowed = 20;
+			settings.observabilityDefaultSampling = false;
+			settings.observabilityRate = 200;
 			return settings;
 		}
 

@@ -64,7 +64,8 @@ public final class SidecarTelemetryAutoConfiguration {
 	@ConditionalOnMissingBean
 	Taps meshTaps(SidecarProperties properties, ObjectProvider<MeterRegistry> meters) {
 		SidecarProperties.Tap tap = properties.tap();
-		return new Taps(tap.maxTaps(), tap.buffer(), tap.maxDuration(), meters.getIfAvailable());
+		// Its gauges only when tapping is on, so a scrape tells whether it is.
+		return new Taps(tap.maxTaps(), tap.buffer(), tap.maxDuration(), tap.enabled() ? meters.getIfAvailable() : null);
 	}
 
 	@Bean
