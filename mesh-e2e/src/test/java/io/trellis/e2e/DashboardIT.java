@@ -74,6 +74,8 @@ class DashboardIT {
 						.isEqualTo(200);
 					outsideCalls++;
 				}
+				// Pacing, not waiting for anything: spread over about 4 s, the traffic has a rate the
+				// dashboard's requests/s can be checked against.
 				Thread.sleep(80);
 			}
 			double sentSeconds = (System.nanoTime() - start) / 1e9;
