@@ -9,8 +9,8 @@ import io.micrometer.core.instrument.MeterRegistry;
  * <ul>
  * <li>{@code trellis.mesh.errors{destination,reason}}: answers the mesh made itself
  * ({@code x-trellis-error});</li>
- * <li>{@code trellis.retries{destination}}: retries sent;</li>
- * <li>{@code trellis.retry.budget.exhausted{destination}}: retries the budget refused;</li>
+ * <li>{@code trellis.retries{destination,route}}: retries sent;</li>
+ * <li>{@code trellis.retry.budget.exhausted{destination,route}}: retries the budget refused;</li>
  * <li>{@code trellis.outlier.ejections{destination}}: endpoints ejected;</li>
  * <li>{@code trellis.health.checks{destination,result}}: active health checks, {@code passed}
  * or {@code failed};</li>
@@ -43,15 +43,16 @@ public class MeshMetrics {
 		}
 	}
 
-	public void retry(String destination) {
+	public void retry(String destination, String route) {
 		if (this.registry != null) {
-			this.registry.counter("trellis.retries", "destination", tag(destination)).increment();
+			this.registry.counter("trellis.retries", "destination", tag(destination), "route", tag(route)).increment();
 		}
 	}
 
-	public void retryBudgetExhausted(String destination) {
+	public void retryBudgetExhausted(String destination, String route) {
 		if (this.registry != null) {
-			this.registry.counter("trellis.retry.budget.exhausted", "destination", tag(destination)).increment();
+			this.registry.counter("trellis.retry.budget.exhausted", "destination", tag(destination), "route", tag(route))
+				.increment();
 		}
 	}
 

@@ -187,7 +187,8 @@ public class PolicyCompiler {
 			GatewayFilter split = new OrderedGatewayFilter(new SubsetSplitFilter(rule.to(), policy.subsets()),
 					SPLIT_ORDER);
 			GatewayFilter retry = new OrderedGatewayFilter(
-					new RetryFilter(service, policy.retries(), rule.retryable(), this.budgets.get(service), this.metrics), RETRY_ORDER);
+					new RetryFilter(service, rule.nameAt(i), policy.retries(), rule.retryable(), this.budgets.get(service),
+							this.metrics), RETRY_ORDER);
 			List<GatewayFilter> filters = new ArrayList<>(7);
 			filters.add(timeout);
 			filters.add(headers);

@@ -62,12 +62,29 @@ public class RetryFilter implements GatewayFilter {
 
 	private final MeshMetrics metrics;
 
+	private final String route;
+
 	public RetryFilter(String service, RetryPolicy policy, boolean routeRetryable, RetryBudget budget) {
 		this(service, policy, routeRetryable, budget, MeshMetrics.NONE);
 	}
 
 	public RetryFilter(String service, RetryPolicy policy, boolean routeRetryable, RetryBudget budget,
 			MeshMetrics metrics) {
+		this(service, null, policy, routeRetryable, budget, metrics);
+	}
+
+	/**
+	 * @param service the destination service
+	 * @param route the name of the route the filter belongs to, as the retry metrics tag it (null:
+	 * {@code none})
+	 * @param policy the destination's retry policy
+	 * @param routeRetryable whether the route retries requests of every method
+	 * @param budget the destination's retry budget
+	 * @param metrics counts retries and refused retries
+	 */
+	public RetryFilter(String service, String route, RetryPolicy policy, boolean routeRetryable, RetryBudget budget,
+			MeshMetrics metrics) {
+		this.route = route;
 		this.service = service;
 		this.policy = policy;
 		this.routeRetryable = routeRetryable;
@@ -149,7 +166,7 @@ public class RetryFilter implements GatewayFilter {
 			return finish(exchange, attempts, outcome);
 		}
 		if (!this.budget.tryWithdraw(this.policy)) {
-			this.metrics.retryBudgetExhausted(this.service);
+			this.metrics.retryBudgetExhausted(this.service, this.route);
 			if (outcome.failure() != null) {
 				return Mono.error(new MeshException(MeshError.RETRY_BUDGET_EXHAUSTED, this.service,
 						"A call to " + this.service + " failed (" + describe(outcome.failure()) + ") and its retry "
@@ -159,7 +176,7 @@ public class RetryFilter implements GatewayFilter {
 			return finish(exchange, attempts, outcome);
 		}
 		attempts.retries++;
-		this.metrics.retry(this.service);
+		this.metrics.retry(this.service, this.route);
 		discardResponse(exchange);
 		return Mono.delay(backoff(attempts.retries)).then(Mono.defer(() -> attempt(exchange, chain, attempts)));
 	}
