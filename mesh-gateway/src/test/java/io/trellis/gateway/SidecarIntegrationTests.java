@@ -29,9 +29,15 @@ import reactor.netty.http.server.HttpServer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
+import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.cloud.context.scope.GenericScope;
+import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
+import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
+import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.client.RestClient;
 
 import static io.trellis.gateway.test.SidecarFixtures.endpoint;
 import static io.trellis.gateway.test.SidecarFixtures.freePort;
@@ -112,6 +118,19 @@ class SidecarIntegrationTests {
 			}
 		}
 		assertThat(NettyLeaks.collect()).as("Netty buffer leaks").isEmpty();
+	}
+
+	@Test
+	void makesNoneOfTheBeansItsDefaultsLeaveOutForAQuickStart() {
+		// application.properties switches these off; each costs start time and memory, none is used.
+		assertThat(this.sidecar.getBeansOfType(GatewayFilterFactory.class)).isEmpty();
+		assertThat(this.sidecar.getBeansOfType(RoutePredicateFactory.class)).isEmpty();
+		assertThat(this.sidecar.getBeanNamesForType(GenericScope.class)).isEmpty();
+		assertThat(this.sidecar.getBeanNamesForType(AbstractAutoProxyCreator.class)).isEmpty();
+		assertThat(this.sidecar.getBeanNamesForType(RestClient.Builder.class)).isEmpty();
+		assertThat(this.sidecar.containsBean("compositeCompatibilityVerifier")).isFalse();
+		// ...while the gateway itself is whole: it routed the other tests' requests.
+		assertThat(this.sidecar.getBeanNamesForType(RouteLocator.class)).isNotEmpty();
 	}
 
 	@Test
