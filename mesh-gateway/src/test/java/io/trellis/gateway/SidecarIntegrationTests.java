@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.micrometer.core.instrument.binder.logging.LogbackMetrics;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -129,6 +130,7 @@ class SidecarIntegrationTests {
 		assertThat(this.sidecar.getBeanNamesForType(AbstractAutoProxyCreator.class)).isEmpty();
 		assertThat(this.sidecar.getBeanNamesForType(RestClient.Builder.class)).isEmpty();
 		assertThat(this.sidecar.containsBean("compositeCompatibilityVerifier")).isFalse();
+		assertThat(this.sidecar.getBeanNamesForType(LogbackMetrics.class)).isEmpty();
 		// ...while the gateway itself is whole: it routed the other tests' requests.
 		assertThat(this.sidecar.getBeanNamesForType(RouteLocator.class)).isNotEmpty();
 	}
