@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import tools.jackson.databind.JsonNode;
@@ -97,64 +98,70 @@ class DashboardPageTests {
 
 		ChromeDriver page = browser.driver();
 		page.get("http://127.0.0.1:" + this.port + "/dashboard");
-		await("the page is live").atMost(Duration.ofSeconds(15))
+		await("the page is live").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(15))
 			.until(() -> "live".equals(page.findElement(By.id("status")).getAttribute("data-state")));
 
 		// The graph: a node per service and the outside callers, an arrow per edge.
-		await("the graph").atMost(Duration.ofSeconds(10))
+		await("the graph").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(10))
 			.until(() -> page.findElements(By.cssSelector("#graph g.edge[data-edge]")).size() == 3);
 		assertThat(page.findElements(By.cssSelector("#graph g.node")).stream().map((n) -> n.getAttribute("data-service")))
 			.containsExactlyInAnyOrder(Topology.OUTSIDE, "frontend", "orders", "payments");
 		assertThat(page.findElement(By.cssSelector("#graph g.node[data-service='" + Topology.OUTSIDE + "'] text.name"))
 			.getText()).isEqualTo("outside");
 
-		// Figures as the API computes them, shown rounded.
-		// 20 requests in a report of 1 s: 20/s until a second passes without the next report.
-		WebElement ordersRow = row("frontend->orders");
-		double rps = Double.parseDouble(ordersRow.getAttribute("data-rps"));
-		assertThat(rps).isGreaterThan(0).isLessThanOrEqualTo(20.0);
-		assertThat(ordersRow.findElement(By.cssSelector("td.rps")).getText())
-			.isEqualTo((rps >= 10) ? String.format(Locale.ROOT, "%.1f", rps) : String.format(Locale.ROOT, "%.2f", rps));
-		assertThat(ordersRow.getAttribute("data-requests")).isEqualTo("20");
-		assertThat(apiEdge("frontend", "orders").path("requests").asLong()).isEqualTo(20);
-		assertThat(ordersRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
-		assertThat(ordersRow.findElement(By.cssSelector("td.p99")).getText()).isEqualTo("50 ms");
-		WebElement paymentsRow = row("frontend->payments");
-		assertThat(paymentsRow.getAttribute("data-success")).isEqualTo("0.75");
-		assertThat(paymentsRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("75.0%");
-		assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']")).getAttribute("class"))
-			.contains("bad");
-		assertThat(row(Topology.OUTSIDE + "->orders").findElement(By.cssSelector("td.source")).getText())
-			.isEqualTo("outside");
+		// The page re-renders its tables on every poll (2 s), so an element read here can be
+		// replaced between finding and reading it: the checks are retried as a whole.
+		await("the figures, sidecars and policy").ignoreException(StaleElementReferenceException.class)
+			.atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> {
+			// Figures as the API computes them, shown rounded.
+			// 20 requests in a report of 1 s: 20/s until a second passes without the next report.
+			WebElement ordersRow = row("frontend->orders");
+			double rps = Double.parseDouble(ordersRow.getAttribute("data-rps"));
+			assertThat(rps).isGreaterThan(0).isLessThanOrEqualTo(20.0);
+			assertThat(ordersRow.findElement(By.cssSelector("td.rps")).getText())
+				.isEqualTo((rps >= 10) ? String.format(Locale.ROOT, "%.1f", rps) : String.format(Locale.ROOT, "%.2f", rps));
+			assertThat(ordersRow.getAttribute("data-requests")).isEqualTo("20");
+			assertThat(apiEdge("frontend", "orders").path("requests").asLong()).isEqualTo(20);
+			assertThat(ordersRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
+			assertThat(ordersRow.findElement(By.cssSelector("td.p99")).getText()).isEqualTo("50 ms");
+			WebElement paymentsRow = row("frontend->payments");
+			assertThat(paymentsRow.getAttribute("data-success")).isEqualTo("0.75");
+			assertThat(paymentsRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("75.0%");
+			assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']")).getAttribute("class"))
+				.contains("bad");
+			assertThat(row(Topology.OUTSIDE + "->orders").findElement(By.cssSelector("td.source")).getText())
+				.isEqualTo("outside");
 
-		// Sidecars with their sync state and policy versions.
-		WebElement frontend = page.findElement(By.cssSelector("#sidecars tr[data-sidecar='frontend-1']"));
-		assertThat(frontend.getAttribute("data-state")).isEqualTo("SYNCED");
-		WebElement applied = frontend.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
-		assertThat(applied.getAttribute("data-applied")).isEqualTo(orders);
-		assertThat(applied.getText()).contains("orders", orders);
+			// Sidecars with their sync state and policy versions.
+			WebElement frontend = page.findElement(By.cssSelector("#sidecars tr[data-sidecar='frontend-1']"));
+			assertThat(frontend.getAttribute("data-state")).isEqualTo("SYNCED");
+			WebElement applied = frontend.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
+			assertThat(applied.getAttribute("data-applied")).isEqualTo(orders);
+			assertThat(applied.getText()).contains("orders", orders);
 
-		// A policy: chosen by clicking the service in the graph.
-		page.findElement(By.cssSelector("#graph g.node[data-service='orders']")).click();
-		await("the policy of orders").atMost(Duration.ofSeconds(10))
-			.until(() -> "orders".equals(page.findElement(By.id("policy")).getAttribute("data-service")));
-		assertThat(page.findElement(By.id("policy")).getAttribute("data-version")).isEqualTo(orders);
-		assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.timeout'] td.value")).getText())
-			.isEqualTo("2s");
+			// A policy: chosen by clicking the service in the graph.
+			page.findElement(By.cssSelector("#graph g.node[data-service='orders']")).click();
+			await("the policy of orders").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(10))
+				.until(() -> "orders".equals(page.findElement(By.id("policy")).getAttribute("data-service")));
+			assertThat(page.findElement(By.id("policy")).getAttribute("data-version")).isEqualTo(orders);
+			assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.timeout'] td.value")).getText())
+				.isEqualTo("2s");
 
-		// Text from reports and policy is shown as text and never run.
-		assertThat(page.findElement(By.cssSelector("#sidecars tr[data-sidecar='payments-1'] td.instance")).getText())
-			.isEqualTo(HOSTILE);
-		assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.routes[0].match.headers.x-note'] td.value"))
-			.getText()).isEqualTo(HOSTILE);
-		assertThat(page.findElements(By.cssSelector("img"))).isEmpty();
-		assertThat(page.executeScript("return window.pwned === undefined")).isEqualTo(true);
+			// Text from reports and policy is shown as text and never run.
+			assertThat(page.findElement(By.cssSelector("#sidecars tr[data-sidecar='payments-1'] td.instance")).getText())
+				.isEqualTo(HOSTILE);
+			assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.routes[0].match.headers.x-note'] td.value"))
+				.getText()).isEqualTo(HOSTILE);
+			assertThat(page.findElements(By.cssSelector("img"))).isEmpty();
+			assertThat(page.executeScript("return window.pwned === undefined")).isEqualTo(true);
+			});
 
 		// Live: new reports show within a poll or two, without a reload.
 		String updated = page.findElement(By.tagName("body")).getAttribute("data-updated");
 		long before = Long.parseLong(row("frontend->orders").getAttribute("data-requests"));
 		sendReports(1);
-		await("the new counts").atMost(Duration.ofSeconds(6))
+		await("the new counts").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(6))
 			.until(() -> Long.parseLong(row("frontend->orders").getAttribute("data-requests")) == before + 20);
 		assertThat(page.findElement(By.tagName("body")).getAttribute("data-updated")).isNotEqualTo(updated);
 		assertThat(page.findElement(By.id("updated")).getText()).matches("live · updated \\d\\d:\\d\\d:\\d\\d");
