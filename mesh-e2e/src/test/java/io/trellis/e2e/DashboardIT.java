@@ -16,6 +16,7 @@ import io.trellis.e2e.support.Sidecar;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import tools.jackson.databind.JsonNode;
@@ -80,6 +81,8 @@ class DashboardIT {
 			}
 			double sentSeconds = (System.nanoTime() - start) / 1e9;
 			int sentOrders = ordersCalls;
+			int sentPayments = paymentsCalls;
+			int sentOutside = outsideCalls;
 			await("the control plane has frontend's reports of its calls").atMost(Duration.ofSeconds(15))
 				.pollInterval(Duration.ofMillis(250))
 				.until(() -> apiEdgeRequests(controlPlane, "frontend", "orders") >= sentOrders);
@@ -89,58 +92,71 @@ class DashboardIT {
 				ChromeDriver page = browser.driver();
 				page.get(controlPlane.url() + "/");
 				assertThat(page.getCurrentUrl()).endsWith("/dashboard");
-				await("the page is live").atMost(Duration.ofSeconds(20))
+				await("the page is live").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(20))
 					.until(() -> "live".equals(page.findElement(By.id("status")).getAttribute("data-state")));
 
 				// The topology: every service and the outside callers, every edge the traffic took.
-				await("the graph shows the mesh").atMost(Duration.ofSeconds(10))
+				await("the graph shows the mesh").ignoreException(StaleElementReferenceException.class)
+					.atMost(Duration.ofSeconds(10))
 					.until(() -> attributes(page, "#graph g.node", "data-service")
 						.containsAll(List.of(OUTSIDE, "frontend", "orders", "payments")));
 				assertThat(attributes(page, "#graph g.edge", "data-edge")).contains("frontend->orders",
 						"frontend->payments", OUTSIDE + "->orders");
 
-				// The figures, consistent with what was sent.
-				WebElement healthy = row(page, "frontend->orders");
-				assertThat(Long.parseLong(healthy.getAttribute("data-requests"))).isEqualTo(ordersCalls);
-				double sentRate = ordersCalls / sentSeconds;
-				assertThat(Double.parseDouble(healthy.getAttribute("data-rps"))).isGreaterThan(0)
-					.isLessThanOrEqualTo(sentRate * 1.25);
-				assertThat(healthy.getAttribute("data-success")).isEqualTo("1");
-				assertThat(healthy.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
-				assertThat(Double.parseDouble(healthy.getAttribute("data-p99"))).isGreaterThan(0).isLessThan(2000);
-				assertThat(healthy.findElement(By.cssSelector("td.p99")).getText()).endsWith("ms");
+				// The page re-renders its tables on every poll (2 s), so an element read here can be
+				// replaced between finding and reading it: these checks are retried as a whole.
+				await("the figures").ignoreException(StaleElementReferenceException.class)
+					.atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> {
+						// The figures, consistent with what was sent.
+						WebElement healthy = row(page, "frontend->orders");
+						assertThat(Long.parseLong(healthy.getAttribute("data-requests"))).isEqualTo(sentOrders);
+						double sentRate = sentOrders / sentSeconds;
+						assertThat(Double.parseDouble(healthy.getAttribute("data-rps"))).isGreaterThan(0)
+							.isLessThanOrEqualTo(sentRate * 1.25);
+						assertThat(healthy.getAttribute("data-success")).isEqualTo("1");
+						assertThat(healthy.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
+						assertThat(Double.parseDouble(healthy.getAttribute("data-p99"))).isGreaterThan(0).isLessThan(2000);
+						assertThat(healthy.findElement(By.cssSelector("td.p99")).getText()).endsWith("ms");
 
-				WebElement failing = row(page, "frontend->payments");
-				assertThat(Long.parseLong(failing.getAttribute("data-requests"))).isEqualTo(paymentsCalls);
-				assertThat(Long.parseLong(failing.getAttribute("data-failures"))).isEqualTo(paymentsCalls);
-				assertThat(failing.getAttribute("data-success")).isEqualTo("0");
-				assertThat(failing.findElement(By.cssSelector("td.success")).getText()).isEqualTo("0%");
-				assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']"))
-					.getAttribute("class")).contains("bad");
+						WebElement failing = row(page, "frontend->payments");
+						assertThat(Long.parseLong(failing.getAttribute("data-requests"))).isEqualTo(sentPayments);
+						assertThat(Long.parseLong(failing.getAttribute("data-failures"))).isEqualTo(sentPayments);
+						assertThat(failing.getAttribute("data-success")).isEqualTo("0");
+						assertThat(failing.findElement(By.cssSelector("td.success")).getText()).isEqualTo("0%");
+						assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']"))
+							.getAttribute("class")).contains("bad");
 
-				WebElement outside = row(page, OUTSIDE + "->orders");
-				assertThat(Long.parseLong(outside.getAttribute("data-requests"))).isGreaterThanOrEqualTo(outsideCalls);
-				assertThat(outside.findElement(By.cssSelector("td.source")).getText()).isEqualTo("outside");
+						WebElement outside = row(page, OUTSIDE + "->orders");
+						assertThat(Long.parseLong(outside.getAttribute("data-requests"))).isGreaterThanOrEqualTo(sentOutside);
+						assertThat(outside.findElement(By.cssSelector("td.source")).getText()).isEqualTo("outside");
+					});
 
 				// Every sidecar in sync, with the policy versions it runs.
-				await("every sidecar shows SYNCED").atMost(Duration.ofSeconds(20)).until(() -> {
+				await("every sidecar shows SYNCED").ignoreException(StaleElementReferenceException.class)
+					.atMost(Duration.ofSeconds(20))
+					.until(() -> {
 					List<WebElement> rows = page.findElements(By.cssSelector("#sidecars tbody tr"));
 					return rows.size() == 3 && rows.stream().allMatch((r) -> "SYNCED".equals(r.getAttribute("data-state")));
 				});
-				assertThat(attributes(page, "#sidecars tbody tr", "data-service")).containsExactly("frontend", "orders",
-						"payments");
-				WebElement frontendRow = page
-					.findElement(By.cssSelector("#sidecars tr[data-service='frontend'][data-instance='"
-							+ frontend.instanceId() + "']"));
-				WebElement ordersPolicy = frontendRow.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
-				assertThat(ordersPolicy.getAttribute("data-applied")).isEqualTo(ordersVersion);
-				assertThat(ordersPolicy.getText()).contains(ordersVersion);
-				assertThat(page.findElement(By.cssSelector("#sidecars tr[data-service='payments'] td.state")).getText())
-					.isEqualTo("SYNCED");
+				await("the sidecars' policy versions").ignoreException(StaleElementReferenceException.class)
+					.atMost(Duration.ofSeconds(10))
+					.untilAsserted(() -> {
+						assertThat(attributes(page, "#sidecars tbody tr", "data-service")).containsExactly("frontend", "orders",
+								"payments");
+						WebElement frontendRow = page
+							.findElement(By.cssSelector("#sidecars tr[data-service='frontend'][data-instance='"
+									+ frontend.instanceId() + "']"));
+						WebElement ordersPolicy = frontendRow.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
+						assertThat(ordersPolicy.getAttribute("data-applied")).isEqualTo(ordersVersion);
+						assertThat(ordersPolicy.getText()).contains(ordersVersion);
+						assertThat(page.findElement(By.cssSelector("#sidecars tr[data-service='payments'] td.state")).getText())
+							.isEqualTo("SYNCED");
+					});
 
 				// A service's policy, by clicking it in the graph.
 				page.findElement(By.cssSelector("#graph g.node[data-service='orders']")).click();
-				await("the policy of orders").atMost(Duration.ofSeconds(10))
+				await("the policy of orders").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(10))
 					.until(() -> "orders".equals(page.findElement(By.id("policy")).getAttribute("data-service")));
 				assertThat(page.findElement(By.id("policy")).getAttribute("data-version")).isEqualTo(ordersVersion);
 				assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.timeout'] td.value"))
@@ -148,7 +164,7 @@ class DashboardIT {
 
 				// Live: it keeps polling without a reload.
 				String updated = page.findElement(By.tagName("body")).getAttribute("data-updated");
-				await("a later update").atMost(Duration.ofSeconds(6))
+				await("a later update").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(6))
 					.until(() -> !updated.equals(page.findElement(By.tagName("body")).getAttribute("data-updated")));
 				assertThat(page.findElement(By.id("updated")).getText()).matches("live · updated \\d\\d:\\d\\d:\\d\\d");
 

@@ -114,47 +114,47 @@ class DashboardPageTests {
 		await("the figures, sidecars and policy").ignoreException(StaleElementReferenceException.class)
 			.atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> {
-			// Figures as the API computes them, shown rounded.
-			// 20 requests in a report of 1 s: 20/s until a second passes without the next report.
-			WebElement ordersRow = row("frontend->orders");
-			double rps = Double.parseDouble(ordersRow.getAttribute("data-rps"));
-			assertThat(rps).isGreaterThan(0).isLessThanOrEqualTo(20.0);
-			assertThat(ordersRow.findElement(By.cssSelector("td.rps")).getText())
-				.isEqualTo((rps >= 10) ? String.format(Locale.ROOT, "%.1f", rps) : String.format(Locale.ROOT, "%.2f", rps));
-			assertThat(ordersRow.getAttribute("data-requests")).isEqualTo("20");
-			assertThat(apiEdge("frontend", "orders").path("requests").asLong()).isEqualTo(20);
-			assertThat(ordersRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
-			assertThat(ordersRow.findElement(By.cssSelector("td.p99")).getText()).isEqualTo("50 ms");
-			WebElement paymentsRow = row("frontend->payments");
-			assertThat(paymentsRow.getAttribute("data-success")).isEqualTo("0.75");
-			assertThat(paymentsRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("75.0%");
-			assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']")).getAttribute("class"))
-				.contains("bad");
-			assertThat(row(Topology.OUTSIDE + "->orders").findElement(By.cssSelector("td.source")).getText())
-				.isEqualTo("outside");
+				// Figures as the API computes them, shown rounded.
+				// 20 requests in a report of 1 s: 20/s until a second passes without the next report.
+				WebElement ordersRow = row("frontend->orders");
+				double rps = Double.parseDouble(ordersRow.getAttribute("data-rps"));
+				assertThat(rps).isGreaterThan(0).isLessThanOrEqualTo(20.0);
+				assertThat(ordersRow.findElement(By.cssSelector("td.rps")).getText())
+					.isEqualTo((rps >= 10) ? String.format(Locale.ROOT, "%.1f", rps) : String.format(Locale.ROOT, "%.2f", rps));
+				assertThat(ordersRow.getAttribute("data-requests")).isEqualTo("20");
+				assertThat(apiEdge("frontend", "orders").path("requests").asLong()).isEqualTo(20);
+				assertThat(ordersRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("100%");
+				assertThat(ordersRow.findElement(By.cssSelector("td.p99")).getText()).isEqualTo("50 ms");
+				WebElement paymentsRow = row("frontend->payments");
+				assertThat(paymentsRow.getAttribute("data-success")).isEqualTo("0.75");
+				assertThat(paymentsRow.findElement(By.cssSelector("td.success")).getText()).isEqualTo("75.0%");
+				assertThat(page.findElement(By.cssSelector("#graph g.edge[data-edge='frontend->payments']")).getAttribute("class"))
+					.contains("bad");
+				assertThat(row(Topology.OUTSIDE + "->orders").findElement(By.cssSelector("td.source")).getText())
+					.isEqualTo("outside");
 
-			// Sidecars with their sync state and policy versions.
-			WebElement frontend = page.findElement(By.cssSelector("#sidecars tr[data-sidecar='frontend-1']"));
-			assertThat(frontend.getAttribute("data-state")).isEqualTo("SYNCED");
-			WebElement applied = frontend.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
-			assertThat(applied.getAttribute("data-applied")).isEqualTo(orders);
-			assertThat(applied.getText()).contains("orders", orders);
+				// Sidecars with their sync state and policy versions.
+				WebElement frontend = page.findElement(By.cssSelector("#sidecars tr[data-sidecar='frontend-1']"));
+				assertThat(frontend.getAttribute("data-state")).isEqualTo("SYNCED");
+				WebElement applied = frontend.findElement(By.cssSelector(".policy-sync[data-policy-service='orders']"));
+				assertThat(applied.getAttribute("data-applied")).isEqualTo(orders);
+				assertThat(applied.getText()).contains("orders", orders);
 
-			// A policy: chosen by clicking the service in the graph.
-			page.findElement(By.cssSelector("#graph g.node[data-service='orders']")).click();
-			await("the policy of orders").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(10))
-				.until(() -> "orders".equals(page.findElement(By.id("policy")).getAttribute("data-service")));
-			assertThat(page.findElement(By.id("policy")).getAttribute("data-version")).isEqualTo(orders);
-			assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.timeout'] td.value")).getText())
-				.isEqualTo("2s");
+				// A policy: chosen by clicking the service in the graph.
+				page.findElement(By.cssSelector("#graph g.node[data-service='orders']")).click();
+				await("the policy of orders").ignoreException(StaleElementReferenceException.class).atMost(Duration.ofSeconds(10))
+					.until(() -> "orders".equals(page.findElement(By.id("policy")).getAttribute("data-service")));
+				assertThat(page.findElement(By.id("policy")).getAttribute("data-version")).isEqualTo(orders);
+				assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.timeout'] td.value")).getText())
+					.isEqualTo("2s");
 
-			// Text from reports and policy is shown as text and never run.
-			assertThat(page.findElement(By.cssSelector("#sidecars tr[data-sidecar='payments-1'] td.instance")).getText())
-				.isEqualTo(HOSTILE);
-			assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.routes[0].match.headers.x-note'] td.value"))
-				.getText()).isEqualTo(HOSTILE);
-			assertThat(page.findElements(By.cssSelector("img"))).isEmpty();
-			assertThat(page.executeScript("return window.pwned === undefined")).isEqualTo(true);
+				// Text from reports and policy is shown as text and never run.
+				assertThat(page.findElement(By.cssSelector("#sidecars tr[data-sidecar='payments-1'] td.instance")).getText())
+					.isEqualTo(HOSTILE);
+				assertThat(page.findElement(By.cssSelector("#policy tr[data-key='mesh.policy.routes[0].match.headers.x-note'] td.value"))
+					.getText()).isEqualTo(HOSTILE);
+				assertThat(page.findElements(By.cssSelector("img"))).isEmpty();
+				assertThat(page.executeScript("return window.pwned === undefined")).isEqualTo(true);
 			});
 
 		// Live: new reports show within a poll or two, without a reload.
