@@ -44,6 +44,10 @@ class BenchSmokeIT {
 		}
 		assertThat(text).contains("| 2 sidecars |", "| 2 HAProxy |", "| 2 nginx |", "| stock SCG |",
 				"two-sidecar added p99 / two-HAProxy added p99", "Sidecar / HAProxy throughput");
+		// S5's unpinned start really had every CPU (./mesh bench pins the harness, and a child
+		// started without naming the CPUs would inherit the harness's one).
+		assertThat(text).contains("| the same, not pinned (on CPUs "
+				+ Files.readString(Path.of("/sys/devices/system/cpu/online")).trim() + ") |");
 		// Every S1 row ends with its error count: none of the smoke requests may fail.
 		Matcher rows = Pattern.compile("^\\| (direct|1 sidecar|2 sidecars|1 HAProxy|2 HAProxy|1 nginx|2 nginx) \\|.*\\| (\\d+) \\|$",
 				Pattern.MULTILINE)

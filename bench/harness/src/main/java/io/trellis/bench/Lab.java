@@ -207,6 +207,13 @@ final class Lab implements AutoCloseable {
 	 */
 	Proc sidecar(String name, String service, int appPort, int base, String readinessPath, boolean prepared,
 			int controlPlanePort, List<String> options, List<String> arguments) {
+		return sidecar(name, PROXY_CPU, service, appPort, base, readinessPath, prepared, controlPlanePort, options,
+				arguments);
+	}
+
+	/** A sidecar as above, pinned to {@code cpu}, or free to use every CPU when it is negative. */
+	Proc sidecar(String name, int cpu, String service, int appPort, int base, String readinessPath, boolean prepared,
+			int controlPlanePort, List<String> options, List<String> arguments) {
 		if (!Files.isRegularFile(sidecarJar())) {
 			throw new IllegalStateException(sidecarJar() + " is missing: run ./mesh bench, which builds it");
 		}
@@ -227,7 +234,7 @@ final class Lab implements AutoCloseable {
 				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + controlPlanePort,
 				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
 		command.addAll(arguments);
-		return keep(Proc.start(name, PROXY_CPU, command, this.logs));
+		return keep(Proc.start(name, cpu, command, this.logs));
 	}
 
 	/**

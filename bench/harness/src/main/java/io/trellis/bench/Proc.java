@@ -39,14 +39,16 @@ final class Proc implements AutoCloseable {
 		this.log = log;
 	}
 
-	/** Starts {@code command} on CPU {@code cpu} (or unpinned when negative). */
+	/**
+	 * Starts {@code command} on CPU {@code cpu}, or on every CPU of the machine when it is
+	 * negative. (Every CPU is named rather than left out: {@code ./mesh bench} pins the harness
+	 * itself to the load CPU, and a child started without taskset would inherit that.)
+	 */
 	static Proc start(String name, int cpu, List<String> command, Path logDir) {
 		List<String> full = new ArrayList<>();
-		if (cpu >= 0) {
-			full.add("taskset");
-			full.add("-c");
-			full.add(String.valueOf(cpu));
-		}
+		full.add("taskset");
+		full.add("-c");
+		full.add((cpu >= 0) ? String.valueOf(cpu) : onlineCpus());
 		full.addAll(command);
 		try {
 			Files.createDirectories(logDir);
@@ -62,6 +64,31 @@ final class Proc implements AutoCloseable {
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException("Cannot start " + name + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	/** The machine's online CPUs as taskset takes them (e.g. {@code 0-1}), read from sysfs. */
+	static String onlineCpus() {
+		try {
+			return Files.readString(Path.of("/sys/devices/system/cpu/online")).trim();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot read the online CPUs: " + ex.getMessage(), ex);
+		}
+	}
+
+	/** The CPUs the process may run on, as the kernel has them ({@code Cpus_allowed_list}, e.g. {@code 0-1}). */
+	String allowedCpus() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid()), "status"))) {
+				if (line.startsWith("Cpus_allowed_list:")) {
+					return line.substring("Cpus_allowed_list:".length()).trim();
+				}
+			}
+			throw new IllegalStateException("No Cpus_allowed_list in /proc/" + pid() + "/status");
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot read the CPUs of " + this.name + ": " + ex.getMessage(), ex);
 		}
 	}
 

@@ -13,6 +13,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -244,6 +246,8 @@ final class Scenarios {
 	void s5() {
 		this.report.section("S5 startup: process start to first proxied request");
 		List<Double> prepared = new ArrayList<>();
+		List<Double> preparedBothCpus = new ArrayList<>();
+		Set<String> allCpus = new TreeSet<>();
 		List<Double> jar = new ArrayList<>();
 		List<Double> stock = new ArrayList<>();
 		boolean archive = SidecarLaunch.prepared(this.lab.home);
@@ -253,6 +257,10 @@ final class Scenarios {
 				prepared.add(timeToFirstRequest("sidecar-start-" + run, () -> this.lab.sidecar("sidecar-start-" + run,
 						"bench-start", 19999, 19300, "/actuator/health/readiness", true), "http://127.0.0.1:19301/",
 						"direct-up"));
+				preparedBothCpus.add(timeToFirstRequest("sidecar-start-2cpu-" + run,
+						() -> this.lab.sidecar("sidecar-start-2cpu-" + run, -1, "bench-start", 19999, 19300,
+								"/actuator/health/readiness", true, 19888, List.of(), List.of()),
+						"http://127.0.0.1:19301/", "direct-up", (proc) -> allCpus.add(proc.allowedCpus())));
 			}
 			jar.add(timeToFirstRequest("sidecar-jar-start-" + run, () -> this.lab.sidecar("sidecar-jar-start-" + run,
 					"bench-start", 19999, 19300, "/actuator/health/readiness", false), "http://127.0.0.1:19301/",
@@ -263,10 +271,13 @@ final class Scenarios {
 		}
 		this.report.paragraph("The sidecar starts with the control plane up and learns the destination from it on "
 				+ "the first request; median of " + this.settings.startupRuns + " starts (range), pinned to one CPU "
-				+ "(its compiler threads share that CPU with the application), interleaved.");
+				+ "(its compiler threads share that CPU with the application), interleaved; the second row lets the "
+				+ "same sidecar use every CPU of the machine, as one with a CPU limit above one core would.");
 		List<List<String>> rows = new ArrayList<>();
 		if (archive) {
 			rows.add(List.of("sidecar as `./mesh sidecar` runs it (extracted, class archive)", Stats.format(prepared, " ms", 0)));
+			rows.add(List.of("the same, not pinned (on CPUs " + String.join(" and ", allCpus) + ")",
+					Stats.format(preparedBothCpus, " ms", 0)));
 		}
 		rows.add(List.of("sidecar from its executable jar (`java -jar`, no archive)", Stats.format(jar, " ms", 0)));
 		rows.add(List.of("stock Spring Cloud Gateway (`java -jar`, same JVM options)", Stats.format(stock, " ms", 0)));
@@ -274,13 +285,22 @@ final class Scenarios {
 	}
 
 	private double timeToFirstRequest(String name, java.util.function.Supplier<Proc> start, String url, String host) {
+		return timeToFirstRequest(name, start, url, host, (proc) -> {
+		});
+	}
+
+	/** As above; {@code served} is given the process after its first proxied request, before it is stopped. */
+	private double timeToFirstRequest(String name, java.util.function.Supplier<Proc> start, String url, String host,
+			java.util.function.Consumer<Proc> served) {
 		long begin = System.nanoTime();
 		Proc proc = start.get();
 		try {
 			long deadline = begin + TimeUnit.MINUTES.toNanos(2);
 			while (System.nanoTime() < deadline) {
 				if (Http.status(url, host) == 200) {
-					return (System.nanoTime() - begin) / 1e6;
+					double millis = (System.nanoTime() - begin) / 1e6;
+					served.accept(proc);
+					return millis;
 				}
 				if (!proc.alive()) {
 					throw new IllegalStateException(name + " exited:\n" + proc.tail(40));
