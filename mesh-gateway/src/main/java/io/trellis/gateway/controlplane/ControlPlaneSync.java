@@ -153,15 +153,20 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 		if (unknown != null && Instant.now().isBefore(unknown)) {
 			return Mono.error(unknownService(service));
 		}
-		return this.loading.computeIfAbsent(service, (name) -> this.client.service(name)
-			.onErrorMap((ex) -> !(ex instanceof MeshException), (ex) -> discoveryUnavailable(name, ex))
+		// The service's endpoints and its policy are asked for at once (one round trip, not two,
+		// before a new destination's first request goes out); the policy is dropped if the
+		// control plane does not know the service.
+		return this.loading.computeIfAbsent(service, (name) -> Mono
+			.zip(this.client.service(name)
+				.onErrorMap((ex) -> !(ex instanceof MeshException), (ex) -> discoveryUnavailable(name, ex)),
+					this.client.policy(name).map(Fetched::of).onErrorResume((ex) -> Mono.just(Fetched.failed(ex))))
 			.publishOn(Schedulers.boundedElastic())
-			.flatMap((state) -> firstLoad(name, state))
+			.flatMap((fetched) -> firstLoad(name, fetched.getT1(), fetched.getT2()))
 			.doFinally((signal) -> this.loading.remove(name))
 			.cache());
 	}
 
-	private Mono<CompiledService> firstLoad(String service, ServiceState state) {
+	private Mono<CompiledService> firstLoad(String service, ServiceState state, Fetched policy) {
 		if (!state.known()) {
 			this.unknownUntil.put(service, Instant.now().plus(UNKNOWN_CACHE));
 			return Mono.error(unknownService(service));
@@ -169,16 +174,27 @@ public class ControlPlaneSync implements ServiceLoader, SmartLifecycle {
 		this.unknownUntil.remove(service);
 		Watched watched = watched(service);
 		applyEndpoints(watched, state);
-		return this.client.policy(service)
-			.onErrorMap((ex) -> discoveryUnavailable(service, ex))
-			.publishOn(Schedulers.boundedElastic())
-			.map((document) -> {
-				applyPolicy(watched, document);
-				restartPoll();
-				report();
-				saveLater();
-				return this.routes.get(service);
-			});
+		if (policy.failure() != null) {
+			return Mono.error(discoveryUnavailable(service, policy.failure()));
+		}
+		applyPolicy(watched, policy.document());
+		restartPoll();
+		report();
+		saveLater();
+		return Mono.just(this.routes.get(service));
+	}
+
+	/** A policy fetched for a first load, or why it could not be. */
+	private record Fetched(PolicyDocument document, Throwable failure) {
+
+		static Fetched of(PolicyDocument document) {
+			return new Fetched(document, null);
+		}
+
+		static Fetched failed(Throwable failure) {
+			return new Fetched(null, failure);
+		}
+
 	}
 
 	/** What the sidecar holds, for the admin endpoint. */
