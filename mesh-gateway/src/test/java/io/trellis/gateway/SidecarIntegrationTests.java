@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.binder.logging.LogbackMetrics;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.trellis.gateway.autoconfigure.SidecarAutoConfiguration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.route.GrpcRequestHeadersFilter;
 import io.trellis.gateway.route.HopByHopHeadersFilter;
@@ -34,6 +36,7 @@ import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.context.scope.GenericScope;
+import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -133,6 +136,18 @@ class SidecarIntegrationTests {
 		assertThat(this.sidecar.getBeanNamesForType(LogbackMetrics.class)).isEmpty();
 		// ...while the gateway itself is whole: it routed the other tests' requests.
 		assertThat(this.sidecar.getBeanNamesForType(RouteLocator.class)).isNotEmpty();
+	}
+
+	@Test
+	void setsTheUpstreamConnectTimeoutOnTheClientNotOnEveryRequest() {
+		// With the gateway's connect-timeout property set, NettyRoutingFilter copies the client's
+		// configuration for every request to set the option again.
+		assertThat(this.sidecar.getBean(HttpClientProperties.class).getConnectTimeout()).isNull();
+		Object connectTimeout = this.sidecar.getBean(HttpClient.class)
+			.configuration()
+			.options()
+			.get(ChannelOption.CONNECT_TIMEOUT_MILLIS);
+		assertThat(connectTimeout).isEqualTo(SidecarAutoConfiguration.UPSTREAM_CONNECT_TIMEOUT_MILLIS);
 	}
 
 	@Test

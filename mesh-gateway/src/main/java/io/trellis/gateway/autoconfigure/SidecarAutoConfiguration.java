@@ -35,6 +35,7 @@ import io.trellis.gateway.route.MeshRouteTable;
 import io.trellis.gateway.route.Mirrors;
 import io.micrometer.observation.ObservationRegistry;
 import io.trellis.gateway.server.InboundServer;
+import io.netty.channel.ChannelOption;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -45,6 +46,7 @@ import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.boot.webflux.autoconfigure.WebHttpHandlerBuilderCustomizer;
 import org.springframework.cloud.gateway.config.GatewayAutoConfiguration;
 import org.springframework.cloud.gateway.config.GlobalCorsProperties;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.cloud.gateway.handler.FilteringWebHandler;
 import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
@@ -69,6 +71,19 @@ public final class SidecarAutoConfiguration {
 
 	/** Id of the route that hands inbound requests to the local app. */
 	public static final String INBOUND_ROUTE_ID = "inbound";
+
+	/** How long the sidecar waits for a connection to an upstream endpoint to open. */
+	public static final int UPSTREAM_CONNECT_TIMEOUT_MILLIS = 1000;
+
+	/**
+	 * The upstream client's connect timeout, set once on the client. (Through Spring Cloud
+	 * Gateway's {@code httpclient.connect-timeout} property it would be set again on every
+	 * request, copying the client's whole configuration each time.)
+	 */
+	@Bean
+	HttpClientCustomizer meshUpstreamConnectTimeout() {
+		return (client) -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, UPSTREAM_CONNECT_TIMEOUT_MILLIS);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean
