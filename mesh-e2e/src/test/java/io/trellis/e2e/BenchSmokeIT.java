@@ -38,6 +38,11 @@ class BenchSmokeIT {
 			bench.descendants().forEach(ProcessHandle::destroyForcibly);
 			bench.destroyForcibly();
 		}
+		// ./mesh prepared the sidecar (the bench's sidecars start as ./mesh sidecar does), and its
+		// training run served requests, so that their classes are in the archive too.
+		assertThat(Files.readString(home.resolve("mesh-gateway/target/sidecar/training-requests.log")))
+			.contains("inbound /actuator/health: HTTP/1.1 200", "outbound / (unknown destination): HTTP/1.1 ",
+					"admin /actuator/mesh: HTTP/1.1 200");
 		String text = Files.readString(report);
 		for (String section : List.of("## S1", "## S2", "## S3", "## S4", "## S5", "## S6", "## S7", "## S8", "## S9", "## S10")) {
 			assertThat(text).contains(section);
