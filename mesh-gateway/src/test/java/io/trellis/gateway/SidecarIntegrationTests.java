@@ -18,6 +18,8 @@ import io.trellis.gateway.autoconfigure.SidecarAutoConfiguration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.route.GrpcRequestHeadersFilter;
 import io.trellis.gateway.route.HopByHopHeadersFilter;
+import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
+import io.trellis.gateway.server.AdminServer;
 import io.trellis.gateway.server.InboundServer;
 import io.trellis.gateway.test.NettyLeaks;
 import org.junit.jupiter.api.AfterAll;
@@ -34,6 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.aop.framework.autoproxy.AbstractAutoProxyCreator;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.webflux.actuate.endpoint.web.WebFluxEndpointHandlerMapping;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.context.scope.GenericScope;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
@@ -271,6 +274,38 @@ class SidecarIntegrationTests {
 		assertThat(grpc.get("te").asString()).isEqualTo("trailers");
 		JsonNode plain = call(this.outbound, "/", Map.of("Host", "orders", "TE", "gzip")).json().get("headers");
 		assertThat(plain.has("te")).isFalse();
+	}
+
+	@Test
+	void actuatorRunsInTheSidecarsOneContextOnTheAdminListenerOnly() {
+		// No management child context (it cost a tenth of the start): actuator's mappings are in
+		// this context, behind the mesh's, which takes every inbound and outbound request.
+		assertThat(this.sidecar.getBeanNamesForType(WebFluxEndpointHandlerMapping.class)).hasSize(1);
+		assertThat(this.sidecar.getBean(AdminServer.class).getPort()).isEqualTo(this.admin);
+		assertThat(this.sidecar.getBean(MeshRoutePredicateHandlerMapping.class).getOrder())
+			.isLessThan(this.sidecar.getBean(WebFluxEndpointHandlerMapping.class).getOrder());
+
+		Response health = call(this.admin, "/actuator/health/readiness", Map.of());
+		assertThat(health.status()).isEqualTo(200);
+		assertThat(health.json().get("status").asString()).isEqualTo("UP");
+		// On the admin listener nothing is proxied, whatever the Host says.
+		Response notFound = call(this.admin, "/items", Map.of("Host", "orders"));
+		assertThat(notFound.status()).isEqualTo(404);
+		assertThat(notFound.body()).doesNotContain("orders-v1");
+	}
+
+	@Test
+	void actuatorPathsOnTheProxiedListenersGoToTheAppAndTheDestination() {
+		Response outbound = call(this.outbound, "/actuator/health", Map.of("Host", "orders"));
+		assertThat(outbound.status()).isEqualTo(200);
+		assertThat(outbound.json().get("app").asString()).isEqualTo("orders-v1");
+		assertThat(outbound.json().get("path").asString()).isEqualTo("/actuator/health");
+		Response inbound = call(this.inbound, "/actuator/mesh", Map.of("Host", "frontend"));
+		assertThat(inbound.status()).isEqualTo(200);
+		assertThat(inbound.json().get("app").asString()).isEqualTo("frontend-app");
+		assertThat(inbound.json().get("path").asString()).isEqualTo("/actuator/mesh");
+		Response tap = call(this.inbound, "/tap", Map.of("Host", "frontend"));
+		assertThat(tap.json().get("app").asString()).isEqualTo("frontend-app");
 	}
 
 	@Test

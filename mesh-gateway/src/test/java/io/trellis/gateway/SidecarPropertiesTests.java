@@ -92,6 +92,21 @@ class SidecarPropertiesTests {
 			.satisfies((ex) -> assertThat(causes(ex)).contains("mesh.proxy.app.port must be set"));
 	}
 
+	@Test
+	void springBootsManagementServerPropertiesAreRefusedInFavourOfTheAdminListeners() {
+		// They would start a management child context and server beside the admin listener.
+		for (String property : new String[] { "management.server.port=0", "management.server.address=127.0.0.1" }) {
+			SpringApplication application = new SpringApplication(SidecarApplication.class);
+			application.setWebApplicationType(WebApplicationType.REACTIVE);
+			String name = property.substring(0, property.indexOf('='));
+			assertThatThrownBy(() -> application.run("--mesh.proxy.service=orders", "--mesh.proxy.app.port=8080",
+					"--mesh.proxy.admin.port=0", "--mesh.proxy.outbound.port=0", "--mesh.proxy.inbound.port=0",
+					"--" + property))
+				.satisfies((ex) -> assertThat(causes(ex)).contains(name + " is set",
+						"set mesh.proxy.admin." + name.substring("management.server.".length()) + " instead"));
+		}
+	}
+
 	private static Map<String, String> with(String name, String value) {
 		Map<String, String> values = new HashMap<>(Map.of("mesh.proxy.service", "orders", "mesh.proxy.app.port", "8080"));
 		values.put(name, value);

@@ -46,6 +46,13 @@ public class Bench implements Callable<Integer> {
 			+ "stock gateway (repeatable), e.g. --jvm-option=-XX:TieredStopAtLevel=1.")
 	List<String> jvmOptions = new ArrayList<>();
 
+	@Option(names = "--startup-runs", description = "S5: starts of each process (default 5; 1 with --smoke).")
+	Integer startupRuns;
+
+	@Option(names = "--baseline", description = "S5: another Trellis checkout, prepared by its own `./mesh prepare`, "
+			+ "whose sidecar is started interleaved with this one's, to compare two versions' starts in one run.")
+	Path baseline;
+
 	@Option(names = "--home", description = "Trellis checkout (default: the mesh.home system property, else .).")
 	Path home;
 
@@ -71,6 +78,16 @@ public class Bench implements Callable<Integer> {
 		if (this.jitWarmup != null) {
 			settings.jitWarmup = Duration.ofSeconds(this.jitWarmup);
 		}
+		if (this.startupRuns != null) {
+			settings.startupRuns = this.startupRuns;
+		}
+		if (this.baseline != null) {
+			settings.baseline = this.baseline.toAbsolutePath().normalize();
+			if (!SidecarLaunch.prepared(settings.baseline)) {
+				throw new IllegalArgumentException("--baseline " + settings.baseline + " is not a prepared Trellis "
+						+ "checkout: run ./mesh prepare there first");
+			}
+		}
 		Set<String> selected = (this.scenarios != null)
 				? this.scenarios.stream().map(String::toUpperCase).collect(Collectors.toSet())
 				: Set.of("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10");
@@ -79,6 +96,8 @@ public class Bench implements Callable<Integer> {
 				+ ((this.runs != null) ? " --runs " + this.runs : "")
 				+ ((this.duration != null) ? " --duration " + this.duration : "")
 				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "")
+				+ ((this.startupRuns != null) ? " --startup-runs " + this.startupRuns : "")
+				+ ((this.baseline != null) ? " --baseline " + this.baseline : "")
 				+ this.jvmOptions.stream().map((option) -> " --jvm-option=" + option).collect(Collectors.joining());
 		Report report = new Report(command);
 		report.header("Trellis benchmark" + (this.smoke ? " (smoke: numbers are not meaningful)" : ""));

@@ -87,6 +87,24 @@ final class Lab implements AutoCloseable {
 		this.jvmOptions = List.copyOf(options);
 	}
 
+	/** The commit a checkout is at, as {@code git describe} names it ("-dirty" with uncommitted changes). */
+	static String describe(Path home) {
+		try {
+			Process git = new ProcessBuilder("git", "-C", home.toString(), "describe", "--always", "--dirty")
+				.redirectErrorStream(true)
+				.start();
+			String out = new String(git.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+			return (git.waitFor() == 0) ? out : "not a git checkout";
+		}
+		catch (IOException ex) {
+			return "git not found";
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			return "unknown";
+		}
+	}
+
 	Path sidecarJar() {
 		return this.home.resolve("mesh-gateway/target/mesh-gateway-" + Bench.VERSION + "-exec.jar");
 	}
@@ -214,13 +232,25 @@ final class Lab implements AutoCloseable {
 	/** A sidecar as above, pinned to {@code cpu}, or free to use every CPU when it is negative. */
 	Proc sidecar(String name, int cpu, String service, int appPort, int base, String readinessPath, boolean prepared,
 			int controlPlanePort, List<String> options, List<String> arguments) {
+		return sidecar(name, cpu, prepared ? this.home : null, service, appPort, base, readinessPath,
+				controlPlanePort, options, arguments);
+	}
+
+	/**
+	 * A sidecar as above, prepared, from the checkout {@code home} (another one than this lab's
+	 * to compare two versions), or from this lab's executable jar without a class archive when
+	 * {@code home} is null.
+	 */
+	Proc sidecar(String name, int cpu, Path home, String service, int appPort, int base, String readinessPath,
+			int controlPlanePort, List<String> options, List<String> arguments) {
+		boolean prepared = home != null;
 		if (!Files.isRegularFile(sidecarJar())) {
 			throw new IllegalStateException(sidecarJar() + " is missing: run ./mesh bench, which builds it");
 		}
 		List<String> extra = new ArrayList<>(this.extraOptions);
 		extra.addAll(options);
 		Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-		List<String> command = new ArrayList<>(prepared ? SidecarLaunch.command(this.home, java, sidecarJar(), extra)
+		List<String> command = new ArrayList<>(prepared ? SidecarLaunch.command(home, java, sidecarJar(), extra)
 				: List.of(java.toString()));
 		if (!prepared) {
 			command.addAll(this.jvmOptions);
@@ -234,7 +264,7 @@ final class Lab implements AutoCloseable {
 				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + controlPlanePort,
 				"--mesh.proxy.state-file=" + this.work.resolve("state/" + name + ".json").toAbsolutePath()));
 		command.addAll(arguments);
-		return keep(Proc.start(name, cpu, command, this.logs));
+		return keep(Proc.start(name, cpu, command, this.logs, prepared ? home : null));
 	}
 
 	/**

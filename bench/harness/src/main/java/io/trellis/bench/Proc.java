@@ -45,6 +45,15 @@ final class Proc implements AutoCloseable {
 	 * itself to the load CPU, and a child started without taskset would inherit that.)
 	 */
 	static Proc start(String name, int cpu, List<String> command, Path logDir) {
+		return start(name, cpu, command, logDir, null);
+	}
+
+	/**
+	 * As above, in the working directory {@code directory} (the harness's when null). A sidecar
+	 * runs in its checkout: JDK 17's class archive records the class path as the training run
+	 * gave it, relative to that directory.
+	 */
+	static Proc start(String name, int cpu, List<String> command, Path logDir, Path directory) {
 		List<String> full = new ArrayList<>();
 		full.add("taskset");
 		full.add("-c");
@@ -53,9 +62,11 @@ final class Proc implements AutoCloseable {
 		try {
 			Files.createDirectories(logDir);
 			Path log = logDir.resolve(name + ".log");
-			Process process = new ProcessBuilder(full).redirectErrorStream(true)
-				.redirectOutput(log.toFile())
-				.start();
+			ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile());
+			if (directory != null) {
+				builder.directory(directory.toFile());
+			}
+			Process process = builder.start();
 			Proc proc = new Proc(name, process, log);
 			synchronized (LIVE) {
 				LIVE.add(proc);

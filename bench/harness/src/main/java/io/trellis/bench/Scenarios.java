@@ -251,8 +251,21 @@ final class Scenarios {
 		List<Double> jar = new ArrayList<>();
 		List<Double> stock = new ArrayList<>();
 		boolean archive = SidecarLaunch.prepared(this.lab.home);
+		Path baseline = this.settings.baseline;
+		List<Double> baselinePinned = new ArrayList<>();
+		List<Double> baselineBothCpus = new ArrayList<>();
 		for (int i = 0; i < this.settings.startupRuns; i++) {
 			int run = i;
+			if (baseline != null) {
+				baselinePinned.add(timeToFirstRequest("baseline-start-" + run,
+						() -> this.lab.sidecar("baseline-start-" + run, Lab.PROXY_CPU, baseline, "bench-start", 19999,
+								19300, "/actuator/health/readiness", 19888, List.of(), List.of()),
+						"http://127.0.0.1:19301/", "direct-up"));
+				baselineBothCpus.add(timeToFirstRequest("baseline-start-2cpu-" + run,
+						() -> this.lab.sidecar("baseline-start-2cpu-" + run, -1, baseline, "bench-start", 19999, 19300,
+								"/actuator/health/readiness", 19888, List.of(), List.of()),
+						"http://127.0.0.1:19301/", "direct-up"));
+			}
 			if (archive) {
 				prepared.add(timeToFirstRequest("sidecar-start-" + run, () -> this.lab.sidecar("sidecar-start-" + run,
 						"bench-start", 19999, 19300, "/actuator/health/readiness", true), "http://127.0.0.1:19301/",
@@ -278,6 +291,11 @@ final class Scenarios {
 			rows.add(List.of("sidecar as `./mesh sidecar` runs it (extracted, class archive)", Stats.format(prepared, " ms", 0)));
 			rows.add(List.of("the same, not pinned (on CPUs " + String.join(" and ", allCpus) + ")",
 					Stats.format(preparedBothCpus, " ms", 0)));
+		}
+		if (baseline != null) {
+			rows.add(List.of("baseline checkout `" + baseline + "` (" + Lab.describe(baseline) + "), prepared, pinned",
+					Stats.format(baselinePinned, " ms", 0)));
+			rows.add(List.of("the baseline, not pinned", Stats.format(baselineBothCpus, " ms", 0)));
 		}
 		rows.add(List.of("sidecar from its executable jar (`java -jar`, no archive)", Stats.format(jar, " ms", 0)));
 		rows.add(List.of("stock Spring Cloud Gateway (`java -jar`, same JVM options)", Stats.format(stock, " ms", 0)));
@@ -1063,6 +1081,9 @@ final class Scenarios {
 		int openConnections = 1000;
 
 		int startupRuns = 5;
+
+		/** S5: another prepared checkout whose sidecar is started interleaved with this one's, or null. */
+		Path baseline;
 
 		List<Integer> watchers = List.of(100, 1000);
 

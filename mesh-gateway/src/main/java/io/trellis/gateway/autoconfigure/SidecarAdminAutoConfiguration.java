@@ -12,7 +12,9 @@ import io.trellis.gateway.limit.InboundRateLimiter;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.breaker.CircuitBreakers;
 import io.trellis.gateway.retry.RetryBudgets;
+import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.MeshRouteTable;
+import io.trellis.gateway.server.AdminServer;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -20,12 +22,36 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.http.server.reactive.HttpHandler;
 
-/** The sidecar's {@code /actuator/mesh} endpoint on the admin listener. */
+/**
+ * The admin listener ({@link AdminServer}, {@code mesh.proxy.admin.*}) and the sidecar's
+ * {@code /actuator/mesh} endpoint on it. Actuator runs in the sidecar's one application
+ * context: Spring Boot's {@code management.server.*} properties, which would start a second
+ * context and server, are refused with a message naming the sidecar's own.
+ */
 @AutoConfiguration(after = SidecarAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)
 public final class SidecarAdminAutoConfiguration {
+
+	@Bean
+	AdminServer meshAdminServer(ObjectProvider<HttpHandler> handler, SidecarProperties properties,
+			ObjectProvider<ReactorResourceFactory> resources, ObjectProvider<NettyServerCustomizer> customizers,
+			ListenerResolver listeners, Environment environment) {
+		for (String property : new String[] { "management.server.port", "management.server.address" }) {
+			if (environment.containsProperty(property)) {
+				throw new IllegalStateException(property + " is set, but the sidecar serves actuator on its admin "
+						+ "listener: set mesh.proxy.admin." + property.substring("management.server.".length())
+						+ " instead and remove " + property);
+			}
+		}
+		return new AdminServer(new SidecarAutoConfiguration.LazyHttpHandler(handler), properties.admin(),
+				resources.getIfAvailable(), customizers.orderedStream().toList(), listeners);
+	}
 
 	@Bean
 	@ConditionalOnMissingBean

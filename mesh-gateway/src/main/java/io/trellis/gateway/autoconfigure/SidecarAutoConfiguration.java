@@ -288,19 +288,30 @@ public final class SidecarAutoConfiguration {
 				listeners, table, sync, inbound);
 	}
 
-	/** Resolves the context's {@link HttpHandler} when the inbound server first needs it. */
-	private static final class LazyHttpHandler implements HttpHandler {
+	/**
+	 * The context's {@link HttpHandler}, for the listeners started beside Spring Boot's own
+	 * server: looked up when the first request arrives (it does not exist yet when the listener
+	 * beans are made), then kept.
+	 */
+	static final class LazyHttpHandler implements HttpHandler {
 
-		private final ObjectProvider<HttpHandler> handler;
+		private final ObjectProvider<HttpHandler> provider;
 
-		LazyHttpHandler(ObjectProvider<HttpHandler> handler) {
-			this.handler = handler;
+		private volatile HttpHandler handler;
+
+		LazyHttpHandler(ObjectProvider<HttpHandler> provider) {
+			this.provider = provider;
 		}
 
 		@Override
 		public reactor.core.publisher.Mono<Void> handle(org.springframework.http.server.reactive.ServerHttpRequest request,
 				org.springframework.http.server.reactive.ServerHttpResponse response) {
-			return this.handler.getObject().handle(request, response);
+			HttpHandler handler = this.handler;
+			if (handler == null) {
+				handler = this.provider.getObject();
+				this.handler = handler;
+			}
+			return handler.handle(request, response);
 		}
 
 	}

@@ -7,6 +7,9 @@ public enum Listener {
 	OUTBOUND,
 
 	/** Calls from other sidecars to the local app. */
-	INBOUND
+	INBOUND,
+
+	/** The admin listener: actuator endpoints and {@code /tap}, answered by the sidecar itself, never proxied. */
+	ADMIN
 
 }

@@ -5,14 +5,18 @@ import java.net.InetSocketAddress;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Tells which listener a request arrived on by the local port it arrived at: the inbound
- * listener's port is set once that server has bound; everything else is outbound.
+ * Tells which listener a request arrived on by the local port it arrived at. All three
+ * listeners share one {@link org.springframework.http.server.reactive.HttpHandler}: the
+ * inbound and admin listeners' ports are set as those servers bind; everything else is
+ * outbound.
  */
 public class ListenerResolver {
 
 	private volatile int inboundPort = -1;
 
 	private volatile int outboundPort = -1;
+
+	private volatile int adminPort = -1;
 
 	/** Sets the outbound listener's port, once Spring Boot's server has bound. */
 	public void setOutboundPort(int outboundPort) {
@@ -26,8 +30,7 @@ public class ListenerResolver {
 
 	/** Whether the request came in on the inbound or the outbound listener (not the admin one). */
 	public boolean isProxied(ServerWebExchange exchange) {
-		InetSocketAddress local = exchange.getRequest().getLocalAddress();
-		return local != null && (local.getPort() == this.inboundPort || local.getPort() == this.outboundPort);
+		return resolve(exchange) != Listener.ADMIN;
 	}
 
 	public void setInboundPort(int inboundPort) {
@@ -39,9 +42,25 @@ public class ListenerResolver {
 		return this.inboundPort;
 	}
 
+	public void setAdminPort(int adminPort) {
+		this.adminPort = adminPort;
+	}
+
+	/** The admin listener's port, -1 before it is known. */
+	public int adminPort() {
+		return this.adminPort;
+	}
+
 	public Listener resolve(ServerWebExchange exchange) {
 		InetSocketAddress local = exchange.getRequest().getLocalAddress();
-		return (local != null && local.getPort() == this.inboundPort) ? Listener.INBOUND : Listener.OUTBOUND;
+		if (local == null) {
+			return Listener.OUTBOUND;
+		}
+		int port = local.getPort();
+		if (port == this.inboundPort) {
+			return Listener.INBOUND;
+		}
+		return (port == this.adminPort) ? Listener.ADMIN : Listener.OUTBOUND;
 	}
 
 }

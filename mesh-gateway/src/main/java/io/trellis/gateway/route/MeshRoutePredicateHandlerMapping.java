@@ -7,6 +7,7 @@ import org.springframework.cloud.gateway.handler.FilteringWebHandler;
 import org.springframework.cloud.gateway.handler.RoutePredicateHandlerMapping;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.core.Ordered;
 import org.springframework.core.env.Environment;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -16,8 +17,17 @@ import org.springframework.web.server.ServerWebExchange;
  * compiled routes are tried, so lookup cost does not grow with the number of services (the
  * gateway's own mapping tests every route's predicates in turn). A destination seen for the
  * first time is loaded from the control plane before routing.
+ *
+ * <p>It is the first of the context's handler mappings ({@link #ORDER}), ahead of actuator's,
+ * and answers every request of the inbound and outbound listeners, so that they are proxied
+ * whatever their path (an app's own {@code /actuator/health} too) and no other mapping is
+ * consulted on the data path. It answers nothing on the admin listener, whose requests go on
+ * to actuator's mappings.
  */
 public class MeshRoutePredicateHandlerMapping extends RoutePredicateHandlerMapping {
+
+	/** Ahead of every other handler mapping, actuator's ({@code -100}) included. */
+	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE + 1000;
 
 	private final ListenerResolver listeners;
 
@@ -35,6 +45,15 @@ public class MeshRoutePredicateHandlerMapping extends RoutePredicateHandlerMappi
 		this.table = table;
 		this.loader = loader;
 		this.inboundRoute = inboundRoute;
+		setOrder(ORDER);
+	}
+
+	@Override
+	protected Mono<?> getHandlerInternal(ServerWebExchange exchange) {
+		if (this.listeners.resolve(exchange) == Listener.ADMIN) {
+			return Mono.empty();
+		}
+		return super.getHandlerInternal(exchange);
 	}
 
 	@Override
