@@ -49,8 +49,8 @@ public class Bench implements Callable<Integer> {
 	@Option(names = "--startup-runs", description = "S5: starts of each process (default 5; 1 with --smoke).")
 	Integer startupRuns;
 
-	@Option(names = "--baseline", description = "S5: another Trellis checkout, prepared by its own `./mesh prepare`, "
-			+ "whose sidecar is started interleaved with this one's, to compare two versions' starts in one run.")
+	@Option(names = "--baseline", description = "Another Trellis checkout, prepared by its own `./mesh prepare`, "
+			+ "whose sidecar is measured beside this one's (S2, S3 and S5), to compare two versions in one run.")
 	Path baseline;
 
 	@Option(names = "--home", description = "Trellis checkout (default: the mesh.home system property, else .).")
@@ -120,6 +120,10 @@ public class Bench implements Callable<Integer> {
 			lab.startBaselines();
 			log("Starting the control plane and two sidecars");
 			lab.startTrellis();
+			if (settings.baseline != null) {
+				log("Starting the sidecar of " + settings.baseline);
+				lab.startBaselineSidecar(settings.baseline);
+			}
 			log("Starting a stock Spring Cloud Gateway");
 			lab.startStock();
 			Scenarios scenarios = new Scenarios(lab, settings, report);

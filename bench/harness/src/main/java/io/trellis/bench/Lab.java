@@ -77,6 +77,9 @@ final class Lab implements AutoCloseable {
 
 	Proc stock;
 
+	/** The sidecar of another checkout (--baseline), beside sidecar A, or null. */
+	Proc sidecarBaseline;
+
 	Lab(Path home, Path work, List<String> extraOptions) {
 		this.home = home;
 		this.work = work;
@@ -195,6 +198,17 @@ final class Lab implements AutoCloseable {
 		Http.awaitOk("sidecar A to the upstream", "http://127.0.0.1:19101/", "direct-up", Duration.ofMinutes(2),
 				this.sidecarA);
 		Http.awaitOk("sidecar A to sidecar B", "http://127.0.0.1:19101/", "up", Duration.ofMinutes(2), this.sidecarB);
+	}
+
+	/**
+	 * A sidecar from another prepared checkout, set up as sidecar A is (the client's sidecar,
+	 * admin port 19500, outbound 19501), so that S2 and S3 measure two versions in one run.
+	 */
+	void startBaselineSidecar(Path baseline) {
+		this.sidecarBaseline = sidecar("sidecar-baseline", PROXY_CPU, baseline, "bench-client-baseline", 19999, 19500,
+				"/actuator/health/readiness", 19888, List.of(), List.of());
+		Http.awaitOk("baseline sidecar to the upstream", "http://127.0.0.1:19501/", "direct-up", Duration.ofMinutes(2),
+				this.sidecarBaseline);
 	}
 
 	/** A sidecar whose admin port is {@code base}, outbound base+1 and inbound base+6. */
@@ -325,6 +339,9 @@ final class Lab implements AutoCloseable {
 		Http.awaitOk("stock Spring Cloud Gateway", "http://127.0.0.1:19090/", null, Duration.ofMinutes(2), this.stock);
 	}
 
+	/** The target of the --baseline checkout's sidecar. */
+	static final String BASELINE_TARGET = "1 sidecar (baseline)";
+
 	/** The ways to reach the upstream that the scenarios compare. */
 	List<Target> targets() {
 		List<Target> targets = new ArrayList<>();
@@ -332,6 +349,9 @@ final class Lab implements AutoCloseable {
 		if (this.sidecarA != null) {
 			targets.add(new Target("1 sidecar", "http://127.0.0.1:19101/", "direct-up", List.of(this.sidecarA)));
 			targets.add(new Target("2 sidecars", "http://127.0.0.1:19101/", "up", List.of(this.sidecarA, this.sidecarB)));
+		}
+		if (this.sidecarBaseline != null) {
+			targets.add(new Target(BASELINE_TARGET, "http://127.0.0.1:19501/", "direct-up", List.of(this.sidecarBaseline)));
 		}
 		targets.add(new Target("1 HAProxy", "http://127.0.0.1:19081/", "up", List.of(this.haproxyA)));
 		targets.add(new Target("2 HAProxy", "http://127.0.0.1:19082/", "up", List.of(this.haproxyA, this.haproxyB)));

@@ -75,14 +75,30 @@ final class Scenarios {
 
 	void noteIdleRss(String when) {
 		this.sidecarRss.put(when, this.lab.sidecarA.rssMiB());
+		if (this.lab.sidecarBaseline != null) {
+			this.sidecarRss.put(when + ", the --baseline checkout's sidecar", this.lab.sidecarBaseline.rssMiB());
+		}
 	}
 
 	/** Lets the JIT compile the JVM proxies' hot paths before anything is measured. */
 	void warmUp() {
-		for (String name : List.of("1 sidecar", "2 sidecars", "stock SCG")) {
+		for (String name : withBaseline(List.of("1 sidecar", "2 sidecars", "stock SCG"))) {
 			Lab.Target target = this.lab.target(name);
-			Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), 16, this.settings.jitWarmup);
+			// Sidecar A is warmed twice (alone, then as the first of two sidecars): the baseline's
+			// sidecar gets as long, or the comparison would favour the better-compiled one.
+			Duration warmup = name.equals(Lab.BASELINE_TARGET) ? this.settings.jitWarmup.multipliedBy(2)
+					: this.settings.jitWarmup;
+			Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), 16, warmup);
 		}
+	}
+
+	/** {@code names}, and the --baseline checkout's sidecar after the first when there is one. */
+	private List<String> withBaseline(List<String> names) {
+		List<String> all = new ArrayList<>(names);
+		if (this.lab.sidecarBaseline != null) {
+			all.add(1, Lab.BASELINE_TARGET);
+		}
+		return all;
 	}
 
 	/** S1: latency added by one and two hops of each proxy, open loop at fixed rates. */
@@ -93,7 +109,7 @@ final class Scenarios {
 				+ "time (coordinated omission corrected), " + this.settings.duration.toSeconds() + " s measured after "
 				+ this.settings.warmup.toSeconds() + " s of warm-up at the same rate. Added = target minus direct.");
 		List<Lab.Target> targets = new ArrayList<>(this.lab.targets());
-		targets.removeIf((t) -> t.name().equals("stock SCG"));
+		targets.removeIf((t) -> t.name().equals("stock SCG") || t.name().equals(Lab.BASELINE_TARGET));
 		try (LoadGenerator generator = new LoadGenerator()) {
 			for (int rate : this.settings.rates) {
 				Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
@@ -138,7 +154,7 @@ final class Scenarios {
 		this.report.paragraph("`wrk -t1 -c" + this.settings.connections + " -d" + this.settings.duration.toSeconds()
 				+ "s` on CPU " + Lab.LOAD_CPU + " against one proxy on CPU " + Lab.PROXY_CPU + "; median of "
 				+ this.settings.runs + " interleaved runs (range).");
-		List<String> names = new ArrayList<>(List.of("1 sidecar", "1 HAProxy", "1 nginx", "stock SCG", "direct"));
+		List<String> names = withBaseline(List.of("1 sidecar", "1 HAProxy", "1 nginx", "stock SCG", "direct"));
 		Map<String, List<Double>> rates = new LinkedHashMap<>();
 		names.forEach((n) -> rates.put(n, new ArrayList<>()));
 		for (int run = 0; run < this.settings.runs; run++) {
@@ -156,14 +172,16 @@ final class Scenarios {
 		double sidecar = Stats.median(rates.get("1 sidecar"));
 		this.report.paragraph("Sidecar / HAProxy throughput = **" + ratio(sidecar, Stats.median(rates.get("1 HAProxy")))
 				+ "**; sidecar / stock Spring Cloud Gateway = **" + ratio(sidecar, Stats.median(rates.get("stock SCG")))
-				+ "**; sidecar / nginx = " + ratio(sidecar, Stats.median(rates.get("1 nginx"))) + ".");
+				+ "**; sidecar / nginx = " + ratio(sidecar, Stats.median(rates.get("1 nginx"))) + "."
+				+ (rates.containsKey(Lab.BASELINE_TARGET) ? " Sidecar / the --baseline checkout's sidecar = **"
+						+ ratio(sidecar, Stats.median(rates.get(Lab.BASELINE_TARGET))) + "**." : ""));
 	}
 
 	/** S3: CPU seconds per 1000 requests at 1000 req/s; also the sidecar's memory under that load. */
 	void s3() throws Exception {
 		int rate = 1000;
 		this.report.section("S3 CPU per 1000 requests (" + rate + " req/s, open loop)");
-		List<String> names = List.of("1 sidecar", "2 sidecars", "1 HAProxy", "2 HAProxy", "1 nginx");
+		List<String> names = withBaseline(List.of("1 sidecar", "2 sidecars", "1 HAProxy", "2 HAProxy", "1 nginx"));
 		Map<String, List<Double>> cpu = new LinkedHashMap<>();
 		names.forEach((n) -> cpu.put(n, new ArrayList<>()));
 		try (LoadGenerator generator = new LoadGenerator()) {
@@ -181,6 +199,10 @@ final class Scenarios {
 					if (name.equals("1 sidecar")) {
 						this.sidecarRss.put("at " + rate + " req/s", this.lab.sidecarA.rssMiB());
 					}
+					if (name.equals(Lab.BASELINE_TARGET)) {
+						this.sidecarRss.put("at " + rate + " req/s, the --baseline checkout's sidecar",
+								this.lab.sidecarBaseline.rssMiB());
+					}
 				}
 			}
 		}
@@ -188,7 +210,10 @@ final class Scenarios {
 		cpu.forEach((name, values) -> rows.add(List.of(name, Stats.format(values, "", 3))));
 		this.report.table(List.of("target", "CPU seconds per 1000 requests (all proxy processes)"), rows);
 		this.report.paragraph("Sidecar / HAProxy CPU per request = **"
-				+ ratio(Stats.median(cpu.get("1 sidecar")), Stats.median(cpu.get("1 HAProxy"))) + "**.");
+				+ ratio(Stats.median(cpu.get("1 sidecar")), Stats.median(cpu.get("1 HAProxy"))) + "**."
+				+ (cpu.containsKey(Lab.BASELINE_TARGET) ? " Sidecar / the --baseline checkout's sidecar = **"
+						+ ratio(Stats.median(cpu.get("1 sidecar")), Stats.median(cpu.get(Lab.BASELINE_TARGET))) + "**."
+						: ""));
 	}
 
 	/** S4: the sidecar's resident memory idle, under load and holding many connections. */
