@@ -40,6 +40,8 @@ import org.springframework.boot.webflux.actuate.endpoint.web.WebFluxEndpointHand
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.context.scope.GenericScope;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
+import org.springframework.cloud.gateway.filter.AdaptCachedBodyGlobalFilter;
+import org.springframework.cloud.gateway.filter.RemoveCachedBodyFilter;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -137,6 +139,9 @@ class SidecarIntegrationTests {
 		assertThat(this.sidecar.getBeanNamesForType(RestClient.Builder.class)).isEmpty();
 		assertThat(this.sidecar.containsBean("compositeCompatibilityVerifier")).isFalse();
 		assertThat(this.sidecar.getBeanNamesForType(LogbackMetrics.class)).isEmpty();
+		// No cached request bodies, so not the two global filters that ran for every request.
+		assertThat(this.sidecar.getBeanNamesForType(AdaptCachedBodyGlobalFilter.class)).isEmpty();
+		assertThat(this.sidecar.getBeanNamesForType(RemoveCachedBodyFilter.class)).isEmpty();
 		// ...while the gateway itself is whole: it routed the other tests' requests.
 		assertThat(this.sidecar.getBeanNamesForType(RouteLocator.class)).isNotEmpty();
 	}
