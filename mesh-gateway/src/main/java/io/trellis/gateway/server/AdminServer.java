@@ -13,10 +13,10 @@ import org.springframework.http.server.reactive.HttpHandler;
 
 /**
  * The admin listener: actuator's endpoints and {@code /tap}, served from the sidecar's one
- * application context (no management child context, which cost a tenth of the start). The
- * mesh's route mapping answers nothing on this port, so its requests go to actuator's
- * mappings; on the other listeners the mesh's mapping comes first, so an app's own
- * {@code /actuator} paths are proxied as before. Started before, and stopped after, the other
+ * application context (no management child context). The mesh's route mapping answers nothing
+ * on this port, so its requests go to actuator's mappings; on the other listeners the mesh's
+ * mapping comes first, so an app's own {@code /actuator} paths are proxied as before, and no
+ * other mapping is asked for a proxied request. Started before, and stopped after, the other
  * listeners, so that probes are answered while the inbound listener drains.
  */
 public class AdminServer extends ListenerServer {

@@ -30,6 +30,9 @@ public abstract class ListenerServer implements SmartLifecycle {
 
 	private final String name;
 
+	/** The name as a message's first word. */
+	private final String label;
+
 	private final String address;
 
 	private final int port;
@@ -51,6 +54,7 @@ public abstract class ListenerServer implements SmartLifecycle {
 	protected ListenerServer(String name, String address, int port, HttpHandler handler,
 			ReactorResourceFactory resources, List<NettyServerCustomizer> customizers, Duration drain) {
 		this.name = name;
+		this.label = Character.toUpperCase(name.charAt(0)) + name.substring(1);
 		this.address = address;
 		this.port = port;
 		this.handler = handler;
@@ -79,8 +83,7 @@ public abstract class ListenerServer implements SmartLifecycle {
 		server.start();
 		this.server = server;
 		bound(server.getPort());
-		this.logger.info(Character.toUpperCase(this.name.charAt(0)) + this.name.substring(1) + " listener on "
-				+ this.address + ":" + server.getPort());
+		this.logger.info(this.label + " listener on " + this.address + ":" + server.getPort());
 	}
 
 	/** Called before the server binds, with the configured port (0 for any free one). */
@@ -102,9 +105,8 @@ public abstract class ListenerServer implements SmartLifecycle {
 			server.shutDownGracefully((result) -> drained.countDown());
 			try {
 				if (!drained.await(this.drain.toMillis(), TimeUnit.MILLISECONDS)) {
-					this.logger.warn(Character.toUpperCase(this.name.charAt(0)) + this.name.substring(1)
-							+ " requests still in flight after " + this.drain.toSeconds() + " s; closing the "
-							+ this.name + " listener anyway");
+					this.logger.warn(this.label + " requests still in flight after " + this.drain.toSeconds()
+							+ " s; closing the " + this.name + " listener anyway");
 				}
 			}
 			catch (InterruptedException ex) {
