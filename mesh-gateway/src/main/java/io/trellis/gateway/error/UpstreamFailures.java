@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 
 import io.netty.channel.ConnectTimeoutException;
+import reactor.netty.channel.AbortedException;
 import reactor.netty.http.client.PrematureCloseException;
 
 /** Tells apart the ways a call to an endpoint fails without a response. */
@@ -12,10 +13,22 @@ public final class UpstreamFailures {
 	private UpstreamFailures() {
 	}
 
-	/** The connection could not be made: nothing of the request was sent. */
+	/**
+	 * Reactor Netty's message when a pooled connection was found closed (its peer died) before
+	 * the request was written on it.
+	 */
+	static final String CLOSED_BEFORE_SEND = "Connection has been closed BEFORE send operation";
+
+	/**
+	 * The connection could not be made, or a pooled one was closed before the request was
+	 * written on it: nothing of the request was sent.
+	 */
 	public static boolean isConnectFailure(Throwable ex) {
 		for (Throwable cause = ex; cause != null; cause = next(cause)) {
 			if (cause instanceof ConnectException || cause instanceof ConnectTimeoutException) {
+				return true;
+			}
+			if (cause instanceof AbortedException && CLOSED_BEFORE_SEND.equals(cause.getMessage())) {
 				return true;
 			}
 		}
