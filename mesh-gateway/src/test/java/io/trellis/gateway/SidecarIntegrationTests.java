@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.micrometer.core.instrument.binder.logging.LogbackMetrics;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
@@ -18,6 +19,8 @@ import io.trellis.gateway.autoconfigure.SidecarAutoConfiguration;
 import io.trellis.gateway.controlplane.StateStore;
 import io.trellis.gateway.route.GrpcRequestHeadersFilter;
 import io.trellis.gateway.route.HopByHopHeadersFilter;
+import io.trellis.gateway.route.MeshRouteToRequestUrlFilter;
+import io.trellis.gateway.route.MeshRoutingFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.server.AdminServer;
 import io.trellis.gateway.server.InboundServer;
@@ -41,6 +44,8 @@ import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.cloud.context.scope.GenericScope;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.AdaptCachedBodyGlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyRoutingFilter;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.cloud.gateway.filter.RemoveCachedBodyFilter;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
@@ -258,9 +263,13 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
-	void gatewaysCopyingHeaderFiltersAreReplacedByTheSidecars() {
+	void gatewaysCopyingFiltersAreReplacedByTheSidecars() {
 		assertThat(this.sidecar.getBean("removeHopByHopHeadersFilter")).isInstanceOf(HopByHopHeadersFilter.class);
 		assertThat(this.sidecar.getBean("gRPCRequestHeadersFilter")).isInstanceOf(GrpcRequestHeadersFilter.class);
+		assertThat(this.sidecar.getBean("routeToRequestUrlFilter")).isInstanceOf(MeshRouteToRequestUrlFilter.class);
+		assertThat(this.sidecar.getBean("routingFilter")).isInstanceOf(MeshRoutingFilter.class);
+		assertThat(this.sidecar.getBeanNamesForType(RouteToRequestUrlFilter.class)).containsExactly("routeToRequestUrlFilter");
+		assertThat(this.sidecar.getBeanNamesForType(NettyRoutingFilter.class)).containsExactly("routingFilter");
 	}
 
 	@Test
@@ -349,8 +358,11 @@ class SidecarIntegrationTests {
 			if (request.requestHeaders().contains("x-echo-hop")) {
 				response.header("x-resp-kept", "yes").header("x-resp-hop", "1").header("Connection", "x-resp-hop");
 			}
+			// An unpooled heap buffer: when a test's timeout cuts this slow app off, the buffer made
+			// after the delay may find the connection gone, and is then the garbage collector's (a
+			// pooled one would be reported as a leak of the app's, not of the sidecar's).
 			return response.header("content-type", "application/json")
-				.sendString(Mono.delay(delay).then(Mono.fromCallable(() -> JSON.writeValueAsString(echo))))
+				.send(Mono.delay(delay).then(Mono.fromCallable(() -> Unpooled.wrappedBuffer(JSON.writeValueAsBytes(echo)))))
 				.then();
 		}).bindNow();
 	}

@@ -46,6 +46,10 @@ public class Bench implements Callable<Integer> {
 			+ "stock gateway (repeatable), e.g. --jvm-option=-XX:TieredStopAtLevel=1.")
 	List<String> jvmOptions = new ArrayList<>();
 
+	@Option(names = "--rates", split = ",", description = "S1: the open-loop rates in req/s (default 200,1000,2000; "
+			+ "200 with --smoke).")
+	List<Integer> rates;
+
 	@Option(names = "--startup-runs", description = "S5: starts of each process (default 5; 1 with --smoke).")
 	Integer startupRuns;
 
@@ -68,26 +72,7 @@ public class Bench implements Callable<Integer> {
 		Path home = (this.home != null) ? this.home : Path.of(System.getProperty("mesh.home", "."));
 		home = home.toAbsolutePath().normalize();
 		requireTools();
-		Scenarios.Settings settings = this.smoke ? Scenarios.Settings.smoke() : new Scenarios.Settings();
-		if (this.runs != null) {
-			settings.runs = this.runs;
-		}
-		if (this.duration != null) {
-			settings.duration = Duration.ofSeconds(this.duration);
-		}
-		if (this.jitWarmup != null) {
-			settings.jitWarmup = Duration.ofSeconds(this.jitWarmup);
-		}
-		if (this.startupRuns != null) {
-			settings.startupRuns = this.startupRuns;
-		}
-		if (this.baseline != null) {
-			settings.baseline = this.baseline.toAbsolutePath().normalize();
-			if (!SidecarLaunch.prepared(settings.baseline)) {
-				throw new IllegalArgumentException("--baseline " + settings.baseline + " is not a prepared Trellis "
-						+ "checkout: run ./mesh prepare there first");
-			}
-		}
+		Scenarios.Settings settings = settings();
 		Set<String> selected = (this.scenarios != null)
 				? this.scenarios.stream().map(String::toUpperCase).collect(Collectors.toSet())
 				: Set.of("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "S10");
@@ -97,6 +82,7 @@ public class Bench implements Callable<Integer> {
 				+ ((this.duration != null) ? " --duration " + this.duration : "")
 				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "")
 				+ ((this.startupRuns != null) ? " --startup-runs " + this.startupRuns : "")
+				+ ((this.rates != null) ? " --rates " + this.rates.stream().map(String::valueOf).collect(Collectors.joining(",")) : "")
 				+ ((this.baseline != null) ? " --baseline " + this.baseline : "")
 				+ this.jvmOptions.stream().map((option) -> " --jvm-option=" + option).collect(Collectors.joining());
 		Report report = new Report(command);
@@ -181,6 +167,38 @@ public class Bench implements Callable<Integer> {
 
 		void run() throws Exception;
 
+	}
+
+	/** The scenarios' settings from the command line's options; an option out of range is refused, named. */
+	Scenarios.Settings settings() {
+		Scenarios.Settings settings = this.smoke ? Scenarios.Settings.smoke() : new Scenarios.Settings();
+		if (this.runs != null) {
+			settings.runs = this.runs;
+		}
+		if (this.duration != null) {
+			settings.duration = Duration.ofSeconds(this.duration);
+		}
+		if (this.jitWarmup != null) {
+			settings.jitWarmup = Duration.ofSeconds(this.jitWarmup);
+		}
+		if (this.startupRuns != null) {
+			settings.startupRuns = this.startupRuns;
+		}
+		if (this.rates != null) {
+			if (this.rates.isEmpty() || this.rates.stream().anyMatch((rate) -> rate <= 0)) {
+				throw new IllegalArgumentException("--rates must list positive request rates, e.g. --rates 200,1000; got "
+						+ this.rates);
+			}
+			settings.rates = List.copyOf(this.rates);
+		}
+		if (this.baseline != null) {
+			settings.baseline = this.baseline.toAbsolutePath().normalize();
+			if (!SidecarLaunch.prepared(settings.baseline)) {
+				throw new IllegalArgumentException("--baseline " + settings.baseline + " is not a prepared Trellis "
+						+ "checkout: run ./mesh prepare there first");
+			}
+		}
+		return settings;
 	}
 
 	private static void requireTools() {

@@ -26,7 +26,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.trellis.gateway.route.CompiledService;
 import io.trellis.gateway.route.InboundRequestFilter;
 import io.trellis.gateway.route.ListenerResolver;
-import io.trellis.gateway.route.GatewayHeaderFilters;
+import io.trellis.gateway.route.GatewayFilterReplacements;
 import io.trellis.gateway.route.MeshHeadersFilter;
 import io.trellis.gateway.tracing.SidecarTracing;
 import io.trellis.gateway.tracing.TracingWebFilter;
@@ -128,8 +128,8 @@ public final class SidecarAutoConfiguration {
 	}
 
 	@Bean
-	static GatewayHeaderFilters gatewayHeaderFilters() {
-		return new GatewayHeaderFilters();
+	static GatewayFilterReplacements gatewayFilterReplacements() {
+		return new GatewayFilterReplacements();
 	}
 
 	@Bean

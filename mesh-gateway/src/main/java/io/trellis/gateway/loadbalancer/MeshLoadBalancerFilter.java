@@ -14,7 +14,6 @@ import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.client.ServiceInstance;
 import org.springframework.cloud.client.loadbalancer.DefaultRequest;
-import org.springframework.cloud.client.loadbalancer.LoadBalancerUriTools;
 import org.springframework.cloud.client.loadbalancer.RequestData;
 import org.springframework.cloud.client.loadbalancer.RequestDataContext;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -91,7 +90,7 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 				return Mono.error(noEndpoints(exchange, service));
 			}
 			ServiceInstance instance = response.getServer();
-			URI requestUrl = LoadBalancerUriTools.reconstructURI(instance, exchange.getRequest().getURI());
+			URI requestUrl = endpointUrl(instance, exchange.getRequest().getURI());
 			exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, requestUrl);
 			exchange.getAttributes().put(GATEWAY_LOADBALANCER_RESPONSE_ATTR, response);
 			// The rest of the chain ends when the endpoint's response headers have arrived (the
@@ -110,6 +109,36 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 				}
 			});
 		});
+	}
+
+	/**
+	 * The URL a request for {@code original} is sent to at {@code instance}: its scheme (https
+	 * when the endpoint is secure), host and port with the request's raw path and query, as
+	 * Spring Cloud's {@code LoadBalancerUriTools.reconstructURI} makes it, but appended as text
+	 * and parsed once, not rebuilt through a URI builder (nor asking the instance for its scheme,
+	 * which Spring Cloud's default instance answers by building a URI of its own).
+	 */
+	static URI endpointUrl(ServiceInstance instance, URI original) {
+		String scheme = (original.getScheme() != null) ? original.getScheme() : "http";
+		if (instance.isSecure()) {
+			scheme = switch (scheme) {
+				case "http" -> "https";
+				case "ws" -> "wss";
+				default -> scheme;
+			};
+		}
+		String host = instance.getHost();
+		if (host.indexOf(':') >= 0 && host.charAt(0) != '[') {
+			host = "[" + host + "]";
+		}
+		int port = instance.getPort();
+		if (port < 0) {
+			port = ("https".equals(scheme) || "wss".equals(scheme)) ? 443 : 80;
+		}
+		String path = original.getRawPath();
+		String query = original.getRawQuery();
+		return URI.create(scheme + "://" + host + ":" + port + ((path != null) ? path : "")
+				+ ((query != null) ? "?" + query : ""));
 	}
 
 	private static int statusOf(ServerWebExchange exchange) {

@@ -8,7 +8,7 @@ import org.springframework.web.server.ServerWebExchange;
 /**
  * The gateway's gRPC request header filter (a gRPC request must carry {@code te: trailers}
  * upstream) without copying every header of every request that is not gRPC, which the gateway's
- * own does. {@link GatewayHeaderFilters} puts it in the place of the gateway's bean.
+ * own does. {@link GatewayFilterReplacements} puts it in the place of the gateway's bean.
  */
 public class GrpcRequestHeadersFilter extends GRPCRequestHeadersFilter {
 

@@ -15,7 +15,7 @@ import org.springframework.web.server.ServerWebExchange;
  * upstream response's), copying only the request's own read-only headers. What it removes is
  * exactly what the gateway's removes: the configured names
  * ({@code spring.cloud.gateway.server.webflux.filter.remove-hop-by-hop.headers}) and those the
- * {@code Connection} header lists. {@link GatewayHeaderFilters} puts it in the place of the
+ * {@code Connection} header lists. {@link GatewayFilterReplacements} puts it in the place of the
  * gateway's bean.
  */
 public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
