@@ -30,7 +30,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
@@ -77,6 +79,8 @@ class SidecarIntegrationTests {
 
 	private DisposableServer slow;
 
+	private DisposableServer store;
+
 	private ConfigurableApplicationContext sidecar;
 
 	private int outbound;
@@ -93,6 +97,7 @@ class SidecarIntegrationTests {
 		this.ordersV1 = echo("orders-v1", Duration.ZERO);
 		this.ordersV2 = echo("orders-v2", Duration.ZERO);
 		this.slow = echo("slow", Duration.ofSeconds(3));
+		this.store = store();
 		this.closedPort = freePort();
 		Path stateFile = dir.resolve("state.json");
 		new StateStore(stateFile, JSON).save(new StateStore.State(StateStore.FORMAT, "frontend", Instant.now(), Map.of(
@@ -109,7 +114,9 @@ class SidecarIntegrationTests {
 				"slow", new StateStore.ServiceState("slow-1", List.of(source("slow.yml", "mesh.policy.timeout=300ms\n")), 1,
 						List.of(endpoint("s1", this.slow.port(), "v1"))),
 				"silent", new StateStore.ServiceState("silent-1", List.of(), 1,
-						List.of(endpoint("x1", this.closedPort, "v1"))))));
+						List.of(endpoint("x1", this.closedPort, "v1"))),
+				"store", new StateStore.ServiceState("store-1", List.of(), 1,
+						List.of(endpoint("st1", this.store.port(), "v1"))))));
 		this.admin = freePort();
 		this.sidecar = new SpringApplicationBuilder(SidecarApplication.class).run("--mesh.proxy.service=frontend",
 				"--mesh.proxy.app.port=" + this.app.port(), "--mesh.proxy.app.readiness-path=/ready",
@@ -126,7 +133,8 @@ class SidecarIntegrationTests {
 		if (this.sidecar != null) {
 			this.sidecar.close();
 		}
-		for (DisposableServer server : new DisposableServer[] { this.app, this.ordersV1, this.ordersV2, this.slow }) {
+		for (DisposableServer server : new DisposableServer[] { this.app, this.ordersV1, this.ordersV2, this.slow,
+				this.store }) {
 			if (server != null) {
 				server.disposeNow();
 			}
@@ -273,6 +281,44 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void requestBodiesReachTheUpstreamWithTheirOwnFraming() {
+		HttpClient client = HttpClient.create().headers((h) -> h.set("Host", "store"));
+		String sized = client.headers((h) -> h.set("Content-Length", "12"))
+			.post()
+			.uri("http://127.0.0.1:" + this.outbound + "/upload")
+			.send(ByteBufFlux.fromString(Mono.just("hello, store")))
+			.responseSingle((response, body) -> body.asString())
+			.block(Duration.ofSeconds(15));
+		assertThat(sized).isEqualTo("len=12;te=none;body=hello, store");
+		String chunked = client.post()
+			.uri("http://127.0.0.1:" + this.outbound + "/upload")
+			.send(ByteBufFlux.fromString(Flux.just("first ", "second")))
+			.responseSingle((response, body) -> body.asString())
+			.block(Duration.ofSeconds(15));
+		assertThat(chunked).isEqualTo("len=none;te=chunked;body=first second");
+	}
+
+	@Test
+	void anUnusualResponsePassesWithItsStatusRepeatedHeadersAndChunkedBody() {
+		Map<String, Object> received = HttpClient.create()
+			.headers((h) -> h.set("Host", "store"))
+			.get()
+			.uri("http://127.0.0.1:" + this.outbound + "/cookies")
+			.responseSingle((response, body) -> body.asString().map((text) -> Map.<String, Object>of("status",
+					response.status().code(), "cookies", response.responseHeaders().getAll("set-cookie"), "mixed",
+					String.valueOf(response.responseHeaders().get("x-mixed-case")), "chunked",
+					response.responseHeaders().contains("transfer-encoding", "chunked", true), "length",
+					String.valueOf(response.responseHeaders().get("content-length")), "body", text)))
+			.block(Duration.ofSeconds(15));
+		assertThat(received).containsEntry("status", 299)
+			.containsEntry("cookies", List.of("a=1", "b=2"))
+			.containsEntry("mixed", "Yes")
+			.containsEntry("chunked", true)
+			.containsEntry("length", "null")
+			.containsEntry("body", "part one, part two");
+	}
+
+	@Test
 	void requestWithoutHopByHopHeadersReachesUpstreamWithAllItsHeaders() {
 		JsonNode upstream = call(this.outbound, "/", Map.of("Host", "orders", "x-one", "1", "x-two", "2")).json()
 			.get("headers");
@@ -337,6 +383,36 @@ class SidecarIntegrationTests {
 	}
 
 
+
+	/**
+	 * An app that reports the framing and body of the requests it gets, and answers one with a
+	 * status no enum names, a header twice and a body in chunks.
+	 */
+	private static DisposableServer store() {
+		return HttpServer.create()
+			.host("127.0.0.1")
+			.port(0)
+			.channelGroup(new DefaultChannelGroup(GlobalEventExecutor.INSTANCE))
+			.route((routes) -> routes
+				.post("/upload", (request, response) -> request.receive()
+					.aggregate()
+					.asString()
+					.defaultIfEmpty("")
+					.flatMap((body) -> response
+						.sendString(Mono.just("len=" + orNone(request.requestHeaders().get("content-length")) + ";te="
+								+ orNone(request.requestHeaders().get("transfer-encoding")) + ";body=" + body))
+						.then()))
+				.get("/cookies", (request, response) -> response.status(299)
+					.addHeader("Set-Cookie", "a=1")
+					.addHeader("Set-Cookie", "b=2")
+					.header("X-Mixed-Case", "Yes")
+					.sendString(Flux.just("part one, ", "part two"))))
+			.bindNow();
+	}
+
+	private static String orNone(String value) {
+		return (value != null) ? value : "none";
+	}
 
 	private static DisposableServer echo(String name, Duration delay) {
 		return echo(name, delay, 0);
