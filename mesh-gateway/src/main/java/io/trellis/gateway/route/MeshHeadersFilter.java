@@ -61,7 +61,7 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 			return input;
 		}
 		HttpHeaders headers = (input == exchange.getRequest().getHeaders()) ? new HttpHeaders(input) : input;
-		headers.remove(MeshHeaders.DESTINATION);
+		removeIfPresent(headers, MeshHeaders.DESTINATION);
 		long left = Deadlines.millisLeft(exchange);
 		if (left >= 0) {
 			// What is left of the deadline as this try is sent.
@@ -74,12 +74,19 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 			this.tracing.inject(exchange, headers);
 		}
 		if (listener == Listener.OUTBOUND) {
-			headers.remove("Proxy-Connection");
-			headers.remove(HttpHeaders.PROXY_AUTHORIZATION);
+			removeIfPresent(headers, "Proxy-Connection");
+			removeIfPresent(headers, HttpHeaders.PROXY_AUTHORIZATION);
 			headers.set(MeshHeaders.SOURCE, this.local.service());
 			headers.set(MeshHeaders.SOURCE_INSTANCE, this.local.instanceId());
 		}
 		return headers;
+	}
+
+	/** Removes a header only when there (removing one returns its values, in a new list). */
+	private static void removeIfPresent(HttpHeaders headers, String name) {
+		if (headers.containsHeader(name)) {
+			headers.remove(name);
+		}
 	}
 
 	@Override

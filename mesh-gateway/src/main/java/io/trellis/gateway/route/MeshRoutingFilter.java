@@ -117,7 +117,8 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR, clientResponse);
 		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR, connection);
 		ServerHttpResponse response = exchange.getResponse();
-		HttpHeaders headers = responseHeaders(clientResponse.responseHeaders());
+		DefaultHttpHeaders copy = copyOf(clientResponse.responseHeaders());
+		HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(copy));
 		String contentType = headers.getFirst(HttpHeaders.CONTENT_TYPE);
 		if (contentType != null && !contentType.isEmpty()) {
 			attributes.put(ServerWebExchangeUtils.ORIGINAL_RESPONSE_CONTENT_TYPE_ATTR, contentType);
@@ -126,20 +127,37 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		response.setStatusCode(HttpStatusCode.valueOf(clientResponse.status().code()));
 		HttpHeaders filtered = HttpHeadersFilter.filter(getHeadersFilters(), headers, exchange,
 				HttpHeadersFilter.Type.RESPONSE);
+		HttpHeaders target = response.getHeaders();
 		if (!filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)
-				&& filtered.containsHeader(HttpHeaders.CONTENT_LENGTH)) {
+				&& filtered.containsHeader(HttpHeaders.CONTENT_LENGTH)
+				&& target.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
 			// A length and a transfer encoding never go together.
-			response.getHeaders().remove(HttpHeaders.TRANSFER_ENCODING);
+			target.remove(HttpHeaders.TRANSFER_ENCODING);
 		}
-		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, filtered.headerNames());
-		response.getHeaders().addAll(filtered);
+		if (filtered == headers) {
+			// The filters edited the copy in place (the usual case): its entries are added one by
+			// one, without the per-name value lists that Spring's view of a Netty map makes.
+			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, copy.names());
+			for (Map.Entry<String, String> header : copy) {
+				target.add(header.getKey(), header.getValue());
+			}
+		}
+		else {
+			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, filtered.headerNames());
+			target.addAll(filtered);
+		}
 	}
 
-	/** A writable copy of the upstream response's headers, kept in a Netty header map. */
-	static HttpHeaders responseHeaders(io.netty.handler.codec.http.HttpHeaders received) {
+	/** A writable copy of the upstream response's headers, in a Netty header map. */
+	static DefaultHttpHeaders copyOf(io.netty.handler.codec.http.HttpHeaders received) {
 		DefaultHttpHeaders copy = new DefaultHttpHeaders();
 		copy.add(received);
-		return new HttpHeaders(new Netty4HeadersAdapter(copy));
+		return copy;
+	}
+
+	/** A writable copy of the upstream response's headers, as Spring's view of a Netty header map. */
+	static HttpHeaders responseHeaders(io.netty.handler.codec.http.HttpHeaders received) {
+		return new HttpHeaders(new Netty4HeadersAdapter(copyOf(received)));
 	}
 
 	/**
