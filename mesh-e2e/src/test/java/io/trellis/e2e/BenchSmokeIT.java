@@ -49,6 +49,16 @@ class BenchSmokeIT {
 		}
 		assertThat(text).contains("| 2 sidecars |", "| 2 HAProxy |", "| 2 nginx |", "| stock SCG |",
 				"two-sidecar added p99 / two-HAProxy added p99", "Sidecar / HAProxy throughput");
+		// The JIT warm-up's second part: every JVM proxy at S1's rates over new connections.
+		Matcher warmup = Pattern
+			.compile("JIT warm-up: wrk for \\d+ s on each of 1 sidecar, 2 sidecars, stock SCG; then the open-loop "
+					+ "generator on each, at [\\d, ]+ req/s for \\d+ s each, twice, each time over new connections: "
+					+ "(\\d+) requests, (\\d+) failed")
+			.matcher(text);
+		assertThat(warmup.find()).as("the JIT warm-up's paragraph").isTrue();
+		assertThat(Long.parseLong(warmup.group(1))).as("warm-up requests at S1's rates").isPositive();
+		assertThat(warmup.group(2)).as("failed warm-up requests").isEqualTo("0");
+		assertThat(text).contains("control plane on CPU");
 		// S5's unpinned start really had every CPU (./mesh bench pins the harness, and a child
 		// started without naming the CPUs would inherit the harness's one).
 		assertThat(text).contains("| the same, not pinned (on CPUs "

@@ -39,7 +39,8 @@ public class Bench implements Callable<Integer> {
 	@Option(names = "--duration", description = "Seconds measured per run (default 20; 3 with --smoke).")
 	Integer duration;
 
-	@Option(names = "--jit-warmup", description = "Seconds of load on each JVM proxy before measuring (default 60).")
+	@Option(names = "--jit-warmup", description = "Seconds of wrk on each JVM proxy before measuring (default 60); "
+			+ "then each gets S1's rates for 5 s, twice, over new connections.")
 	Integer jitWarmup;
 
 	@Option(names = "--jvm-option", description = "A JVM option added to those of the sidecars and the "
@@ -116,7 +117,8 @@ public class Bench implements Callable<Integer> {
 			scenarios.noteIdleRss("after start, idle");
 			if (selected.stream().anyMatch(List.of("S1", "S2", "S3", "S4")::contains)) {
 				// S5 starts its own processes and S6 warms the control plane itself.
-				log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds() + " s each)");
+				log("Warming up the JVM proxies (" + settings.jitWarmup.toSeconds()
+						+ " s of wrk each, then S1's rates over new connections)");
 				scenarios.warmUp();
 				scenarios.noteIdleRss("after warm-up, idle");
 			}

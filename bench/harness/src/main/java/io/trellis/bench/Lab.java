@@ -186,7 +186,10 @@ final class Lab implements AutoCloseable {
 	void startTrellis() {
 		Path policy = this.work.resolve("policy");
 		write(policy.resolve("application.yml"), "mesh.policy.timeout: 10s\n");
-		this.controlPlane = java("control-plane", PROXY_CPU, this.controlPlaneJar(), CONTROL_PLANE_OPTIONS, List.of("--server.port=19888",
+		// On the load's core, not the proxies': its JIT and its answers to the sidecars' watches and
+		// heartbeats ran in the sidecars' way on a shared core, where a production control plane
+		// never runs (bench/RESULTS.md, "The JIT's warm-up").
+		this.controlPlane = java("control-plane", LOAD_CPU, this.controlPlaneJar(), CONTROL_PLANE_OPTIONS, List.of("--server.port=19888",
 				"--spring.cloud.config.server.native.search-locations=file:" + policy.toAbsolutePath() + "/",
 				"--mesh.control-plane.registry.warmup=0s"));
 		Http.awaitOk("control plane", "http://127.0.0.1:19888/actuator/health", null, Duration.ofMinutes(2),

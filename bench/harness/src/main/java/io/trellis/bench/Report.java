@@ -32,7 +32,7 @@ final class Report {
 			.append(System.getProperty("java.version")).append('\n');
 		this.text.append("- HAProxy ").append(Machine.version("haproxy", "-v")).append(", nginx ")
 			.append(Machine.version("nginx", "-v")).append(", wrk ").append(Machine.version("wrk", "-v")).append('\n');
-		this.text.append("- pinning: proxies on CPU ").append(Lab.PROXY_CPU).append("; load generator, upstream nginx, wrk on CPU ")
+		this.text.append("- pinning: proxies on CPU ").append(Lab.PROXY_CPU).append("; load generator, upstream nginx, wrk, control plane on CPU ")
 			.append(Lab.LOAD_CPU).append('\n');
 		this.text.append("- open files limit: ").append(Machine.openFileLimit()).append(" (HAProxy maxconn ")
 			.append(Lab.haproxyMaxConnections()).append(")\n\n");
