@@ -104,7 +104,8 @@ final class Scenarios {
 		// The load generator's own runs, at the rates S1 measures, take that before measuring.
 		Duration phase = this.settings.rateWarmup;
 		String wrk = "JIT warm-up: wrk for " + this.settings.jitWarmup.toSeconds() + " s on each of "
-				+ String.join(", ", names);
+				+ String.join(", ", names) + (names.contains(Lab.BASELINE_TARGET) ? " (twice as long on "
+						+ Lab.BASELINE_TARGET + ", as sidecar A is warmed twice)" : "");
 		if (phase.isZero() || this.settings.jitWarmup.isZero()) {
 			this.report.paragraph(wrk + ".");
 			return;
