@@ -21,6 +21,7 @@ import io.trellis.gateway.route.GrpcRequestHeadersFilter;
 import io.trellis.gateway.route.HopByHopHeadersFilter;
 import io.trellis.gateway.route.MeshRouteToRequestUrlFilter;
 import io.trellis.gateway.route.MeshRoutingFilter;
+import io.trellis.gateway.route.MeshWriteResponseFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.server.AdminServer;
 import io.trellis.gateway.server.InboundServer;
@@ -47,6 +48,7 @@ import org.springframework.cloud.context.scope.GenericScope;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.AdaptCachedBodyGlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyRoutingFilter;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
 import org.springframework.cloud.gateway.filter.RemoveCachedBodyFilter;
 import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
@@ -276,6 +278,9 @@ class SidecarIntegrationTests {
 		assertThat(this.sidecar.getBean("gRPCRequestHeadersFilter")).isInstanceOf(GrpcRequestHeadersFilter.class);
 		assertThat(this.sidecar.getBean("routeToRequestUrlFilter")).isInstanceOf(MeshRouteToRequestUrlFilter.class);
 		assertThat(this.sidecar.getBean("routingFilter")).isInstanceOf(MeshRoutingFilter.class);
+		assertThat(this.sidecar.getBean("nettyWriteResponseFilter")).isInstanceOf(MeshWriteResponseFilter.class);
+		assertThat(this.sidecar.getBeanNamesForType(NettyWriteResponseFilter.class))
+			.containsExactly("nettyWriteResponseFilter");
 		assertThat(this.sidecar.getBeanNamesForType(RouteToRequestUrlFilter.class)).containsExactly("routeToRequestUrlFilter");
 		assertThat(this.sidecar.getBeanNamesForType(NettyRoutingFilter.class)).containsExactly("routingFilter");
 	}
@@ -316,6 +321,32 @@ class SidecarIntegrationTests {
 			.containsEntry("chunked", true)
 			.containsEntry("length", "null")
 			.containsEntry("body", "part one, part two");
+	}
+
+	@Test
+	void bodiesOfEveryLengthPassIntactWrittenWholeOrStreamed() {
+		HttpClient client = HttpClient.create().headers((h) -> h.set("Host", "store"));
+		int limit = MeshWriteResponseFilter.WHOLE_BODY_LIMIT;
+		for (int bytes : new int[] { 1, 1000, 1024, limit - 1, limit, limit + 1, 200_000 }) {
+			List<String> received = client.get()
+				.uri("http://127.0.0.1:" + this.outbound + "/sized/" + bytes)
+				.responseSingle((response, body) -> body.asString()
+					.defaultIfEmpty("")
+					.map((text) -> List.of(String.valueOf(response.status().code()),
+							String.valueOf(response.responseHeaders().get("content-length")),
+							String.valueOf(response.responseHeaders().contains("transfer-encoding")), text)))
+				.block(Duration.ofSeconds(15));
+			assertThat(received).as(bytes + " bytes")
+				.containsExactly("200", String.valueOf(bytes), "false", pattern(bytes));
+		}
+		List<String> head = client.head()
+			.uri("http://127.0.0.1:" + this.outbound + "/sized/1024")
+			.responseSingle((response, body) -> body.asString()
+				.defaultIfEmpty("")
+				.map((text) -> List.of(String.valueOf(response.status().code()),
+						String.valueOf(response.responseHeaders().get("content-length")), text)))
+			.block(Duration.ofSeconds(15));
+		assertThat(head).containsExactly("200", "1024", "");
 	}
 
 	@Test
@@ -402,12 +433,34 @@ class SidecarIntegrationTests {
 						.sendString(Mono.just("len=" + orNone(request.requestHeaders().get("content-length")) + ";te="
 								+ orNone(request.requestHeaders().get("transfer-encoding")) + ";body=" + body))
 						.then()))
+				.get("/sized/{bytes}", (request, response) -> sized(request.param("bytes"), response))
+				.head("/sized/{bytes}", (request, response) -> response
+					.header("Content-Length", String.valueOf(request.param("bytes")))
+					.send())
 				.get("/cookies", (request, response) -> response.status(299)
 					.addHeader("Set-Cookie", "a=1")
 					.addHeader("Set-Cookie", "b=2")
 					.header("X-Mixed-Case", "Yes")
 					.sendString(Flux.just("part one, ", "part two"))))
 			.bindNow();
+	}
+
+	/** A body of the given length, "0123456789" repeated, with its length, in pieces of 1000 bytes. */
+	private static org.reactivestreams.Publisher<Void> sized(String bytes, reactor.netty.http.server.HttpServerResponse response) {
+		String body = pattern(Integer.parseInt(bytes));
+		List<String> pieces = new java.util.ArrayList<>();
+		for (int from = 0; from < body.length(); from += 1000) {
+			pieces.add(body.substring(from, Math.min(body.length(), from + 1000)));
+		}
+		return response.header("Content-Length", bytes).sendString(Flux.fromIterable(pieces));
+	}
+
+	private static String pattern(int bytes) {
+		StringBuilder body = new StringBuilder(bytes);
+		for (int i = 0; i < bytes; i++) {
+			body.append((char) ('0' + i % 10));
+		}
+		return body.toString();
 	}
 
 	private static String orNone(String value) {

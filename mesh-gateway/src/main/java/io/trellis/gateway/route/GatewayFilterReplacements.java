@@ -14,7 +14,8 @@ import org.springframework.beans.factory.support.RootBeanDefinition;
  * gateway's beans of the same name, which the gateway declares without a way to back off: the
  * same behaviour at less cost per request. The header filters no longer copy every header of
  * every request and response; the filter that gives each request its URL no longer rebuilds the
- * URI; the routing filter copies headers once less each way and does not parse the URL again.
+ * URI; the routing filter copies headers once less each way and does not parse the URL again;
+ * the response filter writes a small body of known length whole instead of streaming it.
  * Beans the gateway did not declare (gRPC's when {@code server.http2.enabled=false}; those of a
  * global filter turned off by its {@code ...global-filter.*.enabled} property) are not added.
  */
@@ -23,7 +24,8 @@ public class GatewayFilterReplacements implements BeanDefinitionRegistryPostProc
 	/** The gateway's bean names and the filters that replace them. */
 	public static final Map<String, Class<?>> REPLACED = Map.of("removeHopByHopHeadersFilter",
 			HopByHopHeadersFilter.class, "gRPCRequestHeadersFilter", GrpcRequestHeadersFilter.class,
-			"routeToRequestUrlFilter", MeshRouteToRequestUrlFilter.class, "routingFilter", MeshRoutingFilter.class);
+			"routeToRequestUrlFilter", MeshRouteToRequestUrlFilter.class, "routingFilter", MeshRoutingFilter.class,
+			"nettyWriteResponseFilter", MeshWriteResponseFilter.class);
 
 	@Override
 	public void postProcessBeanDefinitionRegistry(BeanDefinitionRegistry registry) throws BeansException {
@@ -34,7 +36,8 @@ public class GatewayFilterReplacements implements BeanDefinitionRegistryPostProc
 					&& !type.getName().equals(registry.getBeanDefinition(name).getBeanClassName())) {
 				registry.removeBeanDefinition(name);
 				RootBeanDefinition replacement = new RootBeanDefinition(type);
-				// The routing filter takes the gateway's HTTP client, header filters and properties.
+				// The routing filter takes the gateway's HTTP client, header filters and properties; the
+				// response filter the gateway's properties and header filters.
 				replacement.setAutowireMode(AbstractBeanDefinition.AUTOWIRE_CONSTRUCTOR);
 				registry.registerBeanDefinition(name, replacement);
 			}

@@ -1,0 +1,145 @@
+package io.trellis.gateway.route;
+
+import java.util.List;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClientResponse;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.TrailerHeadersFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Spring Cloud Gateway's filter that writes the upstream's response body, in its place
+ * ({@link GatewayFilterReplacements}), with one difference: a body of known, small length
+ * ({@link #WHOLE_BODY_LIMIT} bytes at most, the usual API answer) is gathered as it arrives and
+ * written as one buffer, which the server sends with the response's head in one write. The
+ * gateway streams every body: a queue, a drain loop and a separate flush task on the event loop
+ * for each response, whatever its size (bench/RESULTS.md, "Small bodies written whole").
+ * Streamed media types, chunked bodies, bodies of unknown or larger length, and responses
+ * without a body (to {@code HEAD}, 1xx, 204, 304) are streamed as the gateway streams them. The
+ * rest of the contract is the gateway's: nothing is written when no upstream answered or the
+ * response is already committed, trailers pass through the header filters, and the upstream's
+ * connection is closed when the exchange is cancelled or fails.
+ */
+public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
+
+	/** The longest body written whole. */
+	public static final int WHOLE_BODY_LIMIT = 16 * 1024;
+
+	private final List<MediaType> streamingMediaTypes;
+
+	public MeshWriteResponseFilter(GatewayProperties properties,
+			ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
+		super(properties.getStreamingMediaTypes(), headersFilters);
+		this.streamingMediaTypes = properties.getStreamingMediaTypes();
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		return chain.filter(exchange).then(Mono.defer(() -> write(exchange))).doFinally((signal) -> {
+			if (signal == SignalType.CANCEL || signal == SignalType.ON_ERROR) {
+				closeUpstream(exchange);
+			}
+		});
+	}
+
+	private Mono<Void> write(ServerWebExchange exchange) {
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection == null) {
+			return Mono.empty();
+		}
+		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted()) {
+			closeUpstream(exchange);
+			return Mono.empty();
+		}
+		HttpClientResponse upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR);
+		Mono<Void> write;
+		if (isStreamed(response)) {
+			write = response.writeAndFlushWith(streamedBody(connection, response).map(Flux::just));
+		}
+		else if (upstream != null && writtenWhole(exchange.getRequest().getMethod(), upstream.status().code(),
+				upstream.responseHeaders())) {
+			write = response.writeWith(connection.inbound()
+				.receive()
+				.aggregate()
+				.retain()
+				.map((buffer) -> wrap(buffer, response)));
+		}
+		else {
+			write = response.writeWith(streamedBody(connection, response));
+		}
+		return write.then(TrailerHeadersFilter.filter(getHeadersFilters(), exchange, upstream)).then();
+	}
+
+	private Flux<DataBuffer> streamedBody(Connection connection, ServerHttpResponse response) {
+		return connection.inbound().receive().retain().map((buffer) -> wrap(buffer, response));
+	}
+
+	/**
+	 * Whether the upstream's answer to a request of this method has a body of a length given
+	 * in advance ({@code Content-Length}, no {@code Transfer-Encoding}), above zero and at most {@link #WHOLE_BODY_LIMIT} bytes.
+	 */
+	static boolean writtenWhole(HttpMethod method, int status, io.netty.handler.codec.http.HttpHeaders headers) {
+		if (HttpMethod.HEAD.equals(method) || status < 200 || status == 204 || status == 304) {
+			return false;
+		}
+		if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+			return false;
+		}
+		String length = headers.get(HttpHeaderNames.CONTENT_LENGTH);
+		if (length == null || length.isEmpty() || length.length() > 6) {
+			return false;
+		}
+		long bytes = 0;
+		for (int i = 0; i < length.length(); i++) {
+			char c = length.charAt(i);
+			if (c < '0' || c > '9') {
+				return false;
+			}
+			bytes = bytes * 10 + (c - '0');
+		}
+		return bytes > 0 && bytes <= WHOLE_BODY_LIMIT;
+	}
+
+	private boolean isStreamed(ServerHttpResponse response) {
+		MediaType contentType;
+		try {
+			contentType = response.getHeaders().getContentType();
+		}
+		catch (RuntimeException ex) {
+			// not a media type: the gateway streams such bodies as any other
+			return false;
+		}
+		if (contentType != null) {
+			for (MediaType streamed : this.streamingMediaTypes) {
+				if (streamed.isCompatibleWith(contentType)) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	private static void closeUpstream(ServerWebExchange exchange) {
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (connection != null) {
+			connection.dispose();
+		}
+	}
+
+}
