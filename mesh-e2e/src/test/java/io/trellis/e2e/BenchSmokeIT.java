@@ -59,6 +59,13 @@ class BenchSmokeIT {
 		assertThat(Long.parseLong(warmup.group(1))).as("warm-up requests at S1's rates").isPositive();
 		assertThat(warmup.group(2)).as("failed warm-up requests").isEqualTo("0");
 		assertThat(text).contains("control plane on CPU");
+		// S3 counts what the one sidecar's event loop allocates per request (from its thread dump);
+		// the smoke run's requests are few, but each allocates kilobytes.
+		Matcher allocated = Pattern.compile("^\\| 1 sidecar \\| [\\d.]+( \\([^)]*\\))? \\| ([\\d.]+)( \\([^)]*\\))? \\|$",
+				Pattern.MULTILINE)
+			.matcher(text.substring(text.indexOf("## S3"), text.indexOf("## S4")));
+		assertThat(allocated.find()).as("S3's row of the sidecar with its allocation per request").isTrue();
+		assertThat(Double.parseDouble(allocated.group(2))).as("KiB allocated per request").isGreaterThan(1.0);
 		// S5's unpinned start really had every CPU (./mesh bench pins the harness, and a child
 		// started without naming the CPUs would inherit the harness's one).
 		assertThat(text).contains("| the same, not pinned (on CPUs "

@@ -2,11 +2,14 @@ package io.trellis.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A process the benchmark started, pinned to a CPU with taskset, logging to a file. It reads
@@ -134,6 +137,66 @@ final class Proc implements AutoCloseable {
 		catch (IOException | RuntimeException ex) {
 			throw new IllegalStateException("Cannot read CPU time of " + this.name + ": " + ex.getMessage(), ex);
 		}
+	}
+
+	/**
+	 * Bytes the JVM's threads whose names start with {@code prefix} have allocated so far, as the
+	 * JVM counts them (its extended thread dump, {@code jcmd <pid> Thread.print -e}, run with the
+	 * {@code jcmd} of the JDK the process runs on). The dump stops the JVM for a moment: take it
+	 * outside a timed or CPU-measured window. The JVM prints each figure in bytes, or in K, M or G
+	 * once it is at least a hundred of them, so it is exact to within one percent.
+	 */
+	long allocatedBytes(String prefix) {
+		String command = ProcessHandle.of(pid())
+			.flatMap((handle) -> handle.info().command())
+			.orElseThrow(() -> new IllegalStateException("Cannot tell which java runs " + this.name));
+		Path jcmd = Path.of(command).resolveSibling("jcmd");
+		try {
+			Process dump = new ProcessBuilder(jcmd.toString(), String.valueOf(pid()), "Thread.print", "-e")
+				.redirectErrorStream(true)
+				.start();
+			String out = new String(dump.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+			if (!dump.waitFor(60, TimeUnit.SECONDS) || dump.exitValue() != 0) {
+				dump.destroyForcibly();
+				throw new IllegalStateException(jcmd + " Thread.print -e failed on " + this.name + ": " + out);
+			}
+			return allocatedBytes(out, prefix, this.name);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException("Cannot run " + jcmd + " on " + this.name + ": " + ex.getMessage(), ex);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException("Interrupted while dumping the threads of " + this.name, ex);
+		}
+	}
+
+	/** The allocated bytes of the threads named {@code prefix...} in an extended thread dump. */
+	static long allocatedBytes(String dump, String prefix, String name) {
+		Pattern allocated = Pattern.compile(" allocated=(\\d+)([BKMG]) ");
+		long total = 0;
+		int threads = 0;
+		for (String line : dump.split("\n")) {
+			if (!line.startsWith("\"" + prefix)) {
+				continue;
+			}
+			Matcher matcher = allocated.matcher(line);
+			if (!matcher.find()) {
+				throw new IllegalStateException("No allocated= figure for a thread of " + name + ": " + line);
+			}
+			long unit = switch (matcher.group(2)) {
+				case "K" -> 1L << 10;
+				case "M" -> 1L << 20;
+				case "G" -> 1L << 30;
+				default -> 1L;
+			};
+			total += Long.parseLong(matcher.group(1)) * unit;
+			threads++;
+		}
+		if (threads == 0) {
+			throw new IllegalStateException("No thread named " + prefix + "... in the thread dump of " + name);
+		}
+		return total;
 	}
 
 	/**
