@@ -359,6 +359,17 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void theCallersUserAgentAndAcceptReachTheUpstreamInsteadOfTheClientsDefaults() {
+		JsonNode upstream = call(this.outbound, "/",
+				Map.of("Host", "orders", "User-Agent", "orders-app/2.1", "Accept", "application/json")).json()
+			.get("headers");
+		assertThat(upstream.get("user-agent").asString()).isEqualTo("orders-app/2.1");
+		assertThat(upstream.get("accept").asString()).isEqualTo("application/json");
+		assertThat(upstream.get("host").asString()).as("the caller's, which an outbound call keeps, once")
+			.isEqualTo("orders");
+	}
+
+	@Test
 	void grpcRequestCarriesTeTrailersUpstreamAndOthersDoNot() {
 		JsonNode grpc = call(this.outbound, "/", Map.of("Host", "orders", "Content-Type", "application/grpc")).json()
 			.get("headers");
@@ -482,7 +493,9 @@ class SidecarIntegrationTests {
 			echo.put("app", name);
 			echo.put("path", request.uri());
 			Map<String, String> headers = new LinkedHashMap<>();
-			request.requestHeaders().forEach((e) -> headers.put(e.getKey().toLowerCase(), e.getValue()));
+			// Repeated names in one entry, so that a test sees a header sent twice.
+			request.requestHeaders()
+				.forEach((e) -> headers.merge(e.getKey().toLowerCase(), e.getValue(), (a, b) -> a + " | " + b));
 			echo.put("headers", headers);
 			if (request.requestHeaders().contains("x-echo-hop")) {
 				response.header("x-resp-kept", "yes").header("x-resp-hop", "1").header("Connection", "x-resp-hop");

@@ -1,7 +1,12 @@
 package io.trellis.gateway.route;
 
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
 
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.http.HttpHeaders;
@@ -12,7 +17,8 @@ import org.springframework.web.server.ServerWebExchange;
  * Gateway's filter copies every header of every request and response into a new map to drop the
  * few hop-by-hop ones. This one looks the hop-by-hop names up first (a handful of hashed lookups)
  * and, when one is there, removes them in place from headers the gateway already copied (the
- * upstream response's), copying only the request's own read-only headers. What it removes is
+ * upstream response's, straight from the Netty map behind them), copying only the request's own
+ * read-only headers. What it removes is
  * exactly what the gateway's removes: the configured names
  * ({@code spring.cloud.gateway.server.webflux.filter.remove-hop-by-hop.headers}) and those the
  * {@code Connection} header lists. {@link GatewayFilterReplacements} puts it in the place of the
@@ -26,6 +32,11 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 			return input;
 		}
 		if (input != exchange.getRequest().getHeaders()) {
+			io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(input);
+			if (netty != null) {
+				removeHopByHop(netty, getHeaders());
+				return input;
+			}
 			try {
 				List<String> listed = input.getConnection();
 				for (String name : getHeaders()) {
@@ -41,6 +52,44 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 			}
 		}
 		return super.filter(input, exchange);
+	}
+
+	/**
+	 * Removes from a Netty map (the upstream response's copy) the hop-by-hop names and those its
+	 * {@code Connection} headers list, reading the list from the map's values in place rather
+	 * than from Spring's per-name value lists.
+	 */
+	static void removeHopByHop(io.netty.handler.codec.http.HttpHeaders headers, Set<String> names) {
+		List<String> listed = null;
+		Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
+		while (values.hasNext()) {
+			String value = values.next();
+			int start = 0;
+			while (true) {
+				int comma = value.indexOf(',', start);
+				int end = (comma < 0) ? value.length() : comma;
+				String token = (start == 0 && end == value.length()) ? value.trim() : value.substring(start, end).trim();
+				if (!token.isEmpty() && !"close".equalsIgnoreCase(token)
+						&& !names.contains(token.toLowerCase(Locale.ROOT))) {
+					if (listed == null) {
+						listed = new ArrayList<>(2);
+					}
+					listed.add(token);
+				}
+				if (comma < 0) {
+					break;
+				}
+				start = comma + 1;
+			}
+		}
+		for (String name : names) {
+			headers.remove(name);
+		}
+		if (listed != null) {
+			for (String name : listed) {
+				headers.remove(name);
+			}
+		}
 	}
 
 	private static boolean containsAny(HttpHeaders headers, Set<String> names) {

@@ -2,10 +2,13 @@ package io.trellis.gateway.route;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -42,8 +45,11 @@ import org.springframework.web.server.ServerWebExchange;
  * (which writes the body) and the filters after it. What it does differently, measured in
  * bench/RESULTS.md:
  * <ul>
- * <li>the request's filtered headers go straight into the client's headers (the gateway copies
- * them into a map of its own first);</li>
+ * <li>the request's filtered headers go straight into the request the client sends, read entry
+ * by entry from the Netty map they are a view of (the gateway copies them into a map of its own,
+ * then into the client's configuration, which copies them into the request);</li>
+ * <li>the client's sender for each standard method is made once, not per request: each step of
+ * Reactor Netty's fluent client configuration copies the whole configuration;</li>
  * <li>the response's headers are copied, as they arrived, into a Netty header map that the
  * response header filters then edit through Spring's {@link HttpHeaders} view, rather than one by
  * one into Spring's case-insensitive map, which lower-cases the name on every put and lookup;</li>
@@ -53,12 +59,29 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public class MeshRoutingFilter extends NettyRoutingFilter {
 
+	private static final List<HttpMethod> STANDARD_METHODS = List.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.POST,
+			HttpMethod.PUT, HttpMethod.PATCH, HttpMethod.DELETE, HttpMethod.OPTIONS, HttpMethod.TRACE);
+
 	private final HttpClientProperties properties;
+
+	private final HttpClient httpClient;
+
+	/**
+	 * The client's sender for each standard method, made once: each step of the client's fluent
+	 * configuration copies its whole configuration, and a request needs only its URL added.
+	 */
+	private final Map<HttpMethod, HttpClient.RequestSender> senders;
 
 	public MeshRoutingFilter(HttpClient httpClient, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 			HttpClientProperties properties) {
 		super(httpClient, headersFilters, properties);
 		this.properties = properties;
+		this.httpClient = httpClient;
+		Map<HttpMethod, HttpClient.RequestSender> senders = new HashMap<>();
+		for (HttpMethod method : STANDARD_METHODS) {
+			senders.put(method, httpClient.request(method));
+		}
+		this.senders = Map.copyOf(senders);
 	}
 
 	@Override
@@ -75,12 +98,18 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		HttpHeaders filtered = HttpHeadersFilter.filterRequest(getHeadersFilters(), exchange);
 		String preservedHost = exchange.getAttributeOrDefault(ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE,
 				false) ? request.getHeaders().getFirst(HttpHeaders.HOST) : null;
-		HttpClient.RequestSender sender = getHttpClient(route, exchange)
-			.headers((headers) -> copyRequestHeaders(filtered, headers, preservedHost))
-			.request(HttpMethod.valueOf(request.getMethod().name()));
+		HttpMethod method = HttpMethod.valueOf(request.getMethod().name());
+		HttpClient client = getHttpClient(route, exchange);
+		HttpClient.RequestSender sender = (client == this.httpClient) ? this.senders.get(method) : null;
+		if (sender == null) {
+			sender = client.request(method);
+		}
 		sender = isAscii(url) ? sender.uri(url) : sender.uri(url.toASCIIString());
 		Flux<HttpClientResponse> response = sender
-			.send((clientRequest, outbound) -> outbound.send(request.getBody().map(this::getByteBuf)))
+			.send((clientRequest, outbound) -> {
+				setRequestHeaders(filtered, clientRequest.requestHeaders(), preservedHost);
+				return outbound.send(request.getBody().map(this::getByteBuf));
+			})
 			.responseConnection((clientResponse, connection) -> {
 				received(exchange, clientResponse, connection);
 				return Mono.just(clientResponse);
@@ -97,14 +126,56 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 	}
 
 	/**
+	 * The filtered request headers into the request the client is about to send. By then the
+	 * client has given that request its defaults for what its configuration lacks: a
+	 * {@code Host} from the URL, a {@code User-Agent} and {@code Accept}, and chunked framing for a
+	 * body whose length it does not know. Where the filtered headers have their own, the
+	 * client's default goes (the client's framing when the request states its length or its
+	 * framing); the rest are added ({@link #copyRequestHeaders}). The request's headers so end up
+	 * as they would from the client's {@code headers(...)} configuration, without the copy of the
+	 * whole configuration that each such call makes and the copy of the headers into the request.
+	 */
+	static void setRequestHeaders(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target,
+			String preservedHost) {
+		if (filtered.containsHeader(HttpHeaders.USER_AGENT)) {
+			target.remove(HttpHeaderNames.USER_AGENT);
+		}
+		if (filtered.containsHeader(HttpHeaders.ACCEPT)) {
+			target.remove(HttpHeaderNames.ACCEPT);
+		}
+		if (filtered.containsHeader(HttpHeaders.CONTENT_LENGTH) || filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+			target.remove(HttpHeaderNames.TRANSFER_ENCODING);
+		}
+		if (preservedHost != null) {
+			target.remove(HttpHeaderNames.HOST);
+		}
+		copyRequestHeaders(filtered, target, preservedHost);
+	}
+
+	/**
 	 * The filtered request headers into the client's, except {@code Host}: the client sets it
-	 * from the URL unless the route preserves the caller's.
+	 * from the URL unless the route preserves the caller's. Headers that are a view of a Netty map
+	 * (the request's own, edited in place by {@link MeshHeadersFilter}: the usual case) are copied
+	 * entry by entry from that map, each value once, in the order they arrived; others through
+	 * Spring's view, name by name.
 	 */
 	static void copyRequestHeaders(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target,
 			String preservedHost) {
-		for (Map.Entry<String, List<String>> header : filtered.headerSet()) {
-			if (!HttpHeaders.HOST.equalsIgnoreCase(header.getKey())) {
-				target.add(header.getKey(), header.getValue());
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(filtered);
+		if (netty != null) {
+			Iterator<Map.Entry<CharSequence, CharSequence>> entries = netty.iteratorCharSequence();
+			while (entries.hasNext()) {
+				Map.Entry<CharSequence, CharSequence> header = entries.next();
+				if (!HttpHeaderNames.HOST.contentEqualsIgnoreCase(header.getKey())) {
+					target.add(header.getKey(), header.getValue());
+				}
+			}
+		}
+		else {
+			for (Map.Entry<String, List<String>> header : filtered.headerSet()) {
+				if (!HttpHeaders.HOST.equalsIgnoreCase(header.getKey())) {
+					target.add(header.getKey(), header.getValue());
+				}
 			}
 		}
 		if (preservedHost != null) {
@@ -138,8 +209,19 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 			// The filters edited the copy in place (the usual case): its entries are added one by
 			// one, without the per-name value lists that Spring's view of a Netty map makes.
 			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, copy.names());
-			for (Map.Entry<String, String> header : copy) {
-				target.add(header.getKey(), header.getValue());
+			io.netty.handler.codec.http.HttpHeaders out = NettyHeaders.of(target);
+			if (out != null) {
+				// the server's response map itself: names and values go in as they are, not as Strings
+				Iterator<Map.Entry<CharSequence, CharSequence>> entries = copy.iteratorCharSequence();
+				while (entries.hasNext()) {
+					Map.Entry<CharSequence, CharSequence> header = entries.next();
+					out.add(header.getKey(), header.getValue());
+				}
+			}
+			else {
+				for (Map.Entry<String, String> header : copy) {
+					target.add(header.getKey(), header.getValue());
+				}
 			}
 		}
 		else {

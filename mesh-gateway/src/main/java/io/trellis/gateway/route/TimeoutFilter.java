@@ -24,9 +24,14 @@ public class TimeoutFilter implements GatewayFilter {
 
 	private final Duration timeout;
 
+	/** The policy timeout's error, made once: it makes a new exception for each call it ends. */
+	private final Mono<Void> timedOut;
+
 	public TimeoutFilter(String service, Duration timeout) {
 		this.service = service;
 		this.timeout = timeout;
+		this.timedOut = Mono.error(() -> new MeshException(MeshError.UPSTREAM_TIMEOUT, service,
+				"No complete response from " + service + " within the policy timeout of " + timeout));
 	}
 
 	@Override
@@ -40,9 +45,7 @@ public class TimeoutFilter implements GatewayFilter {
 		}
 		if (carried == null || carried.compareTo(this.timeout) >= 0) {
 			Deadlines.start(exchange, this.timeout);
-			return chain.filter(exchange)
-				.timeout(this.timeout, Mono.error(() -> new MeshException(MeshError.UPSTREAM_TIMEOUT, this.service,
-						"No complete response from " + this.service + " within the policy timeout of " + this.timeout)));
+			return chain.filter(exchange).timeout(this.timeout, this.timedOut);
 		}
 		if (carried.isZero() || carried.isNegative()) {
 			return Mono.error(Deadlines.exceeded(this.service,

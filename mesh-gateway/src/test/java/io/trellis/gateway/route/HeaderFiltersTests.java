@@ -1,8 +1,10 @@
 package io.trellis.gateway.route;
 
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.support.Netty4HeadersAdapter;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
 
@@ -52,6 +54,46 @@ class HeaderFiltersTests {
 		HttpHeaders filtered = this.hopByHop.filter(response, exchange);
 		assertThat(filtered).isSameAs(response);
 		assertThat(filtered.headerNames()).containsExactly("Content-Type");
+	}
+
+	@Test
+	void responseHeadersInANettyMapLoseHopByHopHeadersInThatMap() {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
+		DefaultHttpHeaders received = new DefaultHttpHeaders();
+		received.add("Connection", "keep-alive, X-Resp-Hop ,x-other-hop");
+		received.add("connection", "close");
+		received.add("x-resp-hop", "1");
+		received.add("X-Other-Hop", "2");
+		received.add("Keep-Alive", "timeout=5");
+		received.add("Transfer-Encoding", "chunked");
+		received.add("Content-Type", "text/plain");
+		received.add("close", "not listed as a name: Connection: close only closes");
+		HttpHeaders response = new HttpHeaders(new Netty4HeadersAdapter(received));
+		HttpHeaders filtered = this.hopByHop.filter(response, exchange);
+		assertThat(filtered).isSameAs(response);
+		assertThat(received.names()).containsExactly("Content-Type", "close");
+	}
+
+	@Test
+	void readOnlyViewsOfANettyMapAreCopiedNotEdited() {
+		DefaultHttpHeaders received = new DefaultHttpHeaders();
+		received.add("Connection", "x-hop");
+		received.add("x-hop", "1");
+		received.add("x-kept", "yes");
+		HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(received)));
+		assertThat(NettyHeaders.of(readOnly)).isNull();
+		HttpHeaders filtered = this.hopByHop.filter(readOnly,
+				MockServerWebExchange.from(MockServerHttpRequest.get("/")));
+		assertThat(filtered.headerNames()).containsExactly("x-kept");
+		assertThat(received.names()).containsExactlyInAnyOrder("Connection", "x-hop", "x-kept");
+	}
+
+	@Test
+	void theNettyMapBehindSpringsViewIsReadable() {
+		assertThat(NettyHeaders.available()).as("Netty4HeadersAdapter's field, read by NettyHeaders").isTrue();
+		DefaultHttpHeaders netty = new DefaultHttpHeaders();
+		assertThat(NettyHeaders.of(new HttpHeaders(new Netty4HeadersAdapter(netty)))).isSameAs(netty);
+		assertThat(NettyHeaders.of(new HttpHeaders())).isNull();
 	}
 
 	@Test

@@ -11,8 +11,10 @@ import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.RouteMetadataUtils;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.support.Netty4HeadersAdapter;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** The routing filter's header copies and timeouts, which replace the gateway's own. */
 class MeshRoutingFilterTests {
@@ -29,6 +31,55 @@ class MeshRoutingFilterTests {
 		assertThat(target.contains("host")).isFalse();
 		assertThat(target.get("accept")).isEqualTo("text/plain");
 		assertThat(target.getAll("X-MANY")).containsExactly("1", "2");
+	}
+
+	@Test
+	void requestHeadersOfANettyMapAreCopiedEntryByEntryEachValueOnce() {
+		DefaultHttpHeaders request = new DefaultHttpHeaders();
+		request.add("Host", "orders");
+		request.add("X-Many", "1");
+		request.add("Accept", "text/plain");
+		request.add("x-many", "2");
+		request.add("HOST", "again");
+		HttpHeaders filtered = new HttpHeaders(new Netty4HeadersAdapter(request));
+		assertThat(NettyHeaders.of(filtered)).as("the copy reads the Netty map itself").isSameAs(request);
+		DefaultHttpHeaders target = new DefaultHttpHeaders();
+		MeshRoutingFilter.copyRequestHeaders(filtered, target, "orders.example");
+		assertThat(target.entries()).extracting(Map.Entry::getKey, Map.Entry::getValue)
+			.containsExactly(tuple("X-Many", "1"), tuple("Accept", "text/plain"), tuple("x-many", "2"),
+					tuple("Host", "orders.example"));
+	}
+
+	@Test
+	void theClientsDefaultsGiveWayToTheRequestsOwnHeaders() {
+		DefaultHttpHeaders request = new DefaultHttpHeaders();
+		request.add("Host", "orders");
+		request.add("User-Agent", "app/2");
+		request.add("Content-Length", "12");
+		request.add("x-a", "1");
+		HttpHeaders filtered = new HttpHeaders(new Netty4HeadersAdapter(request));
+		DefaultHttpHeaders target = clientDefaults();
+		MeshRoutingFilter.setRequestHeaders(filtered, target, null);
+		assertThat(target.entries()).extracting(Map.Entry::getKey, Map.Entry::getValue)
+			.containsExactly(tuple("Host", "10.0.0.1:8080"), tuple("Accept", "*/*"), tuple("User-Agent", "app/2"),
+					tuple("Content-Length", "12"), tuple("x-a", "1"));
+		DefaultHttpHeaders preserving = clientDefaults();
+		MeshRoutingFilter.setRequestHeaders(new HttpHeaders(new Netty4HeadersAdapter(new DefaultHttpHeaders())),
+				preserving, "orders.example");
+		assertThat(preserving.entries()).extracting(Map.Entry::getKey, Map.Entry::getValue)
+			.as("nothing of the request's own: the client's defaults stay, but the caller's Host")
+			.containsExactly(tuple("User-Agent", "ReactorNetty/test"), tuple("Accept", "*/*"),
+					tuple("Transfer-Encoding", "chunked"), tuple("Host", "orders.example"));
+	}
+
+	/** What Reactor Netty's client puts in a POST request whose configuration has no headers. */
+	private static DefaultHttpHeaders clientDefaults() {
+		DefaultHttpHeaders headers = new DefaultHttpHeaders();
+		headers.add("User-Agent", "ReactorNetty/test");
+		headers.add("Host", "10.0.0.1:8080");
+		headers.add("Accept", "*/*");
+		headers.add("Transfer-Encoding", "chunked");
+		return headers;
 	}
 
 	@Test
