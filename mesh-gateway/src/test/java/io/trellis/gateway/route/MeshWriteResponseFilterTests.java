@@ -1,10 +1,17 @@
 package io.trellis.gateway.route;
 
+import java.util.List;
+
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.support.StaticListableBeanFactory;
+import org.springframework.cloud.gateway.config.GatewayProperties;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpMethod;
+import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -45,6 +52,29 @@ class MeshWriteResponseFilterTests {
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 204, headers("Content-Length", "10"))).isFalse();
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 304, headers("Content-Length", "10"))).isFalse();
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 103, headers("Content-Length", "10"))).isFalse();
+	}
+
+	@Test
+	void streamedMediaTypesAreTheGatewaysWhateverCameBefore() {
+		MeshWriteResponseFilter filter = new MeshWriteResponseFilter(new GatewayProperties(),
+				new StaticListableBeanFactory().getBeanProvider(
+						ResolvableType.forClassWithGenerics(List.class, HttpHeadersFilter.class)));
+		assertThat(filter.isStreamed(response("application/json"))).isFalse();
+		assertThat(filter.isStreamed(response("application/json"))).isFalse();
+		assertThat(filter.isStreamed(response("text/event-stream"))).isTrue();
+		assertThat(filter.isStreamed(response("text/event-stream"))).isTrue();
+		assertThat(filter.isStreamed(response("application/json"))).isFalse();
+		assertThat(filter.isStreamed(response("application/stream+json;charset=UTF-8"))).isTrue();
+		assertThat(filter.isStreamed(response("not a media type"))).isFalse();
+		assertThat(filter.isStreamed(response(null))).isFalse();
+	}
+
+	private static MockServerHttpResponse response(String contentType) {
+		MockServerHttpResponse response = new MockServerHttpResponse();
+		if (contentType != null) {
+			response.getHeaders().set("Content-Type", contentType);
+		}
+		return response;
 	}
 
 }
