@@ -15,6 +15,9 @@ public class LocalInstance {
 
 	private volatile int inboundPort = -1;
 
+	/** The instance id once known (every outbound request carries it). */
+	private volatile String instanceId;
+
 	public LocalInstance(SidecarProperties properties) {
 		this.properties = properties;
 	}
@@ -38,10 +41,20 @@ public class LocalInstance {
 
 	public void setInboundPort(int inboundPort) {
 		this.inboundPort = inboundPort;
+		this.instanceId = null;
 	}
 
 	/** The instance id: configured, or {@code <advertised address>:<inbound port>}. */
 	public String instanceId() {
+		String id = this.instanceId;
+		if (id == null) {
+			id = newInstanceId();
+			this.instanceId = id;
+		}
+		return id;
+	}
+
+	private String newInstanceId() {
 		String configured = this.properties.instanceId();
 		if (configured != null && !configured.isBlank()) {
 			return configured;
