@@ -57,14 +57,19 @@ public record RouteMatch(StringMatch path, Set<String> methods, Map<String, Stri
 		if (this.path != null && !this.path.matches(request.path())) {
 			return false;
 		}
-		for (Map.Entry<String, StringMatch> header : this.headers.entrySet()) {
-			if (!header.getValue().matches(request.header(header.getKey()))) {
-				return false;
+		// (empty maps are not iterated: each iteration makes an iterator, on every request)
+		if (!this.headers.isEmpty()) {
+			for (Map.Entry<String, StringMatch> header : this.headers.entrySet()) {
+				if (!header.getValue().matches(request.header(header.getKey()))) {
+					return false;
+				}
 			}
 		}
-		for (Map.Entry<String, StringMatch> param : this.queryParams.entrySet()) {
-			if (!param.getValue().matches(request.queryParam(param.getKey()))) {
-				return false;
+		if (!this.queryParams.isEmpty()) {
+			for (Map.Entry<String, StringMatch> param : this.queryParams.entrySet()) {
+				if (!param.getValue().matches(request.queryParam(param.getKey()))) {
+					return false;
+				}
 			}
 		}
 		return true;
