@@ -370,6 +370,19 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void theUpstreamsTrailersReachTheCaller() {
+		String trailers = HttpClient.create()
+			.headers((h) -> h.set("Host", "store").set("TE", "trailers"))
+			.get()
+			.uri("http://127.0.0.1:" + this.outbound + "/trailers")
+			.response((response, body) -> body.aggregate()
+				.asString()
+				.zipWith(response.trailerHeaders(), (text, received) -> text + "|" + received.get("x-checksum")))
+			.blockLast(Duration.ofSeconds(15));
+		assertThat(trailers).isEqualTo("part one, part two|ab12");
+	}
+
+	@Test
 	void grpcRequestCarriesTeTrailersUpstreamAndOthersDoNot() {
 		JsonNode grpc = call(this.outbound, "/", Map.of("Host", "orders", "Content-Type", "application/grpc")).json()
 			.get("headers");
@@ -448,6 +461,9 @@ class SidecarIntegrationTests {
 				.head("/sized/{bytes}", (request, response) -> response
 					.header("Content-Length", String.valueOf(request.param("bytes")))
 					.send())
+				.get("/trailers", (request, response) -> response.header("Trailer", "x-checksum")
+					.trailerHeaders((trailers) -> trailers.set("x-checksum", "ab12"))
+					.sendString(Flux.just("part one, ", "part two")))
 				.get("/cookies", (request, response) -> response.status(299)
 					.addHeader("Set-Cookie", "a=1")
 					.addHeader("Set-Cookie", "b=2")

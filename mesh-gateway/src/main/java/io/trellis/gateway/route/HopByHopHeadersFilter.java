@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AsciiString;
 
 import org.springframework.cloud.gateway.filter.headers.RemoveHopByHopHeadersFilter;
 import org.springframework.http.HttpHeaders;
@@ -26,17 +27,28 @@ import org.springframework.web.server.ServerWebExchange;
  */
 public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 
+	/** The configured names as Netty names, which keep their hash, for the set they were made from. */
+	private volatile Names names;
+
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(input);
+		if (netty != null) {
+			// Looked up in the Netty map itself by names whose hash is computed once, not per lookup.
+			Names names = names();
+			if (!netty.contains(HttpHeaderNames.CONNECTION) && !containsAny(netty, names.ascii())) {
+				return input;
+			}
+			if (input != exchange.getRequest().getHeaders()) {
+				removeHopByHop(netty, names.ascii(), names.set());
+				return input;
+			}
+			return super.filter(input, exchange);
+		}
 		if (!input.containsHeader(HttpHeaders.CONNECTION) && !containsAny(input, getHeaders())) {
 			return input;
 		}
 		if (input != exchange.getRequest().getHeaders()) {
-			io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(input);
-			if (netty != null) {
-				removeHopByHop(netty, getHeaders());
-				return input;
-			}
 			try {
 				List<String> listed = input.getConnection();
 				for (String name : getHeaders()) {
@@ -60,6 +72,11 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 	 * than from Spring's per-name value lists.
 	 */
 	static void removeHopByHop(io.netty.handler.codec.http.HttpHeaders headers, Set<String> names) {
+		removeHopByHop(headers, Names.of(names).ascii(), names);
+	}
+
+	private static void removeHopByHop(io.netty.handler.codec.http.HttpHeaders headers, AsciiString[] ascii,
+			Set<String> names) {
 		List<String> listed = null;
 		Iterator<String> values = headers.valueStringIterator(HttpHeaderNames.CONNECTION);
 		while (values.hasNext()) {
@@ -82,7 +99,7 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 				start = comma + 1;
 			}
 		}
-		for (String name : names) {
+		for (AsciiString name : ascii) {
 			headers.remove(name);
 		}
 		if (listed != null) {
@@ -90,6 +107,42 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 				headers.remove(name);
 			}
 		}
+	}
+
+	private static boolean containsAny(io.netty.handler.codec.http.HttpHeaders headers, AsciiString[] names) {
+		for (AsciiString name : names) {
+			if (headers.contains(name)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * The configured names as Netty names, made again whenever the configured set is another
+	 * set or has changed size (binding replaces it; nothing edits it in place after start).
+	 */
+	private Names names() {
+		Set<String> configured = getHeaders();
+		Names names = this.names;
+		if (names == null || names.set() != configured || names.ascii().length != configured.size()) {
+			names = Names.of(configured);
+			this.names = names;
+		}
+		return names;
+	}
+
+	private record Names(Set<String> set, AsciiString[] ascii) {
+
+		static Names of(Set<String> set) {
+			AsciiString[] ascii = new AsciiString[set.size()];
+			int i = 0;
+			for (String name : set) {
+				ascii[i++] = AsciiString.cached(name);
+			}
+			return new Names(set, ascii);
+		}
+
 	}
 
 	private static boolean containsAny(HttpHeaders headers, Set<String> names) {

@@ -137,6 +137,29 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 	 */
 	static void setRequestHeaders(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target,
 			String preservedHost) {
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(filtered);
+		if (netty != null) {
+			// Netty's names keep their hash: no hash computed per lookup, as through Spring's view.
+			if (netty.contains(HttpHeaderNames.USER_AGENT)) {
+				target.remove(HttpHeaderNames.USER_AGENT);
+			}
+			if (netty.contains(HttpHeaderNames.ACCEPT)) {
+				target.remove(HttpHeaderNames.ACCEPT);
+			}
+			if (netty.contains(HttpHeaderNames.CONTENT_LENGTH) || netty.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+				target.remove(HttpHeaderNames.TRANSFER_ENCODING);
+			}
+		}
+		else {
+			removeDefaultsGivenWay(filtered, target);
+		}
+		if (preservedHost != null) {
+			target.remove(HttpHeaderNames.HOST);
+		}
+		copyRequestHeaders(filtered, target, preservedHost);
+	}
+
+	private static void removeDefaultsGivenWay(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target) {
 		if (filtered.containsHeader(HttpHeaders.USER_AGENT)) {
 			target.remove(HttpHeaderNames.USER_AGENT);
 		}
@@ -146,10 +169,6 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		if (filtered.containsHeader(HttpHeaders.CONTENT_LENGTH) || filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
 			target.remove(HttpHeaderNames.TRANSFER_ENCODING);
 		}
-		if (preservedHost != null) {
-			target.remove(HttpHeaderNames.HOST);
-		}
-		copyRequestHeaders(filtered, target, preservedHost);
 	}
 
 	/**
@@ -190,7 +209,7 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		ServerHttpResponse response = exchange.getResponse();
 		DefaultHttpHeaders copy = copyOf(clientResponse.responseHeaders());
 		HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(copy));
-		String contentType = headers.getFirst(HttpHeaders.CONTENT_TYPE);
+		String contentType = copy.get(HttpHeaderNames.CONTENT_TYPE);
 		if (contentType != null && !contentType.isEmpty()) {
 			attributes.put(ServerWebExchangeUtils.ORIGINAL_RESPONSE_CONTENT_TYPE_ATTR, contentType);
 		}
@@ -199,17 +218,24 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		HttpHeaders filtered = HttpHeadersFilter.filter(getHeadersFilters(), headers, exchange,
 				HttpHeadersFilter.Type.RESPONSE);
 		HttpHeaders target = response.getHeaders();
-		if (!filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)
+		// Looked up in the Netty maps themselves where there are (the usual case), by Netty's
+		// names, whose hash is computed once rather than on every lookup through Spring's view.
+		io.netty.handler.codec.http.HttpHeaders out = NettyHeaders.of(target);
+		if (filtered == headers && out != null) {
+			if (!copy.contains(HttpHeaderNames.TRANSFER_ENCODING) && copy.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+				// A length and a transfer encoding never go together.
+				out.remove(HttpHeaderNames.TRANSFER_ENCODING);
+			}
+		}
+		else if (!filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)
 				&& filtered.containsHeader(HttpHeaders.CONTENT_LENGTH)
 				&& target.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
-			// A length and a transfer encoding never go together.
 			target.remove(HttpHeaders.TRANSFER_ENCODING);
 		}
 		if (filtered == headers) {
 			// The filters edited the copy in place (the usual case): its entries are added one by
 			// one, without the per-name value lists that Spring's view of a Netty map makes.
 			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, copy.names());
-			io.netty.handler.codec.http.HttpHeaders out = NettyHeaders.of(target);
 			if (out != null) {
 				// the server's response map itself: names and values go in as they are, not as Strings
 				Iterator<Map.Entry<CharSequence, CharSequence>> entries = copy.iteratorCharSequence();

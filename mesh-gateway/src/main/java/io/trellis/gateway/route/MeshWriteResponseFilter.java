@@ -87,7 +87,39 @@ public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
 		else {
 			write = response.writeWith(streamedBody(connection, response));
 		}
-		return write.then(TrailerHeadersFilter.filter(getHeadersFilters(), exchange, upstream)).then();
+		return write.then(trailers(exchange, upstream));
+	}
+
+	/**
+	 * The upstream's trailers, through the gateway's trailer filters, onto the response, once the
+	 * body is written. When the upstream sent none (a response of known length never has any)
+	 * and no trailer filter could add one, nothing is made: the gateway builds a header map, two
+	 * operators and a filter pass for every response, trailers or not.
+	 */
+	private Mono<Void> trailers(ServerWebExchange exchange, HttpClientResponse upstream) {
+		if (upstream == null) {
+			return Mono.empty();
+		}
+		List<HttpHeadersFilter> filters = getHeadersFilters();
+		if (hasTrailerFilter(filters)) {
+			return TrailerHeadersFilter.filter(filters, exchange, upstream).then();
+		}
+		// The upstream's trailers are kept by its response once they arrive, so reading them twice
+		// gives the same answer.
+		return upstream.trailerHeaders()
+			.flatMap((received) -> received.isEmpty() ? Mono.empty()
+					: TrailerHeadersFilter.filter(filters, exchange, upstream).then());
+	}
+
+	private static boolean hasTrailerFilter(List<HttpHeadersFilter> filters) {
+		if (filters != null) {
+			for (HttpHeadersFilter filter : filters) {
+				if (filter instanceof TrailerHeadersFilter) {
+					return true;
+				}
+			}
+		}
+		return false;
 	}
 
 	private Flux<DataBuffer> streamedBody(Connection connection, ServerHttpResponse response) {

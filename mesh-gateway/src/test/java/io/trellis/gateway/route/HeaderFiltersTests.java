@@ -75,6 +75,41 @@ class HeaderFiltersTests {
 	}
 
 	@Test
+	void configuredHopByHopNamesAreFoundInANettyMapInAnyCase() {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
+		DefaultHttpHeaders received = new DefaultHttpHeaders();
+		received.add("KEEP-ALIVE", "timeout=5");
+		received.add("Content-Type", "text/plain");
+		HttpHeaders response = new HttpHeaders(new Netty4HeadersAdapter(received));
+		assertThat(this.hopByHop.filter(response, exchange)).isSameAs(response);
+		assertThat(received.names()).containsExactly("Content-Type");
+
+		DefaultHttpHeaders clean = new DefaultHttpHeaders();
+		clean.add("Content-Type", "text/plain");
+		clean.add("x-kept", "yes");
+		HttpHeaders untouched = new HttpHeaders(new Netty4HeadersAdapter(clean));
+		assertThat(this.hopByHop.filter(untouched, exchange)).isSameAs(untouched);
+		assertThat(clean.names()).containsExactly("Content-Type", "x-kept");
+	}
+
+	@Test
+	void namesConfiguredAfterUseAreTheOnesRemoved() {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
+		DefaultHttpHeaders first = new DefaultHttpHeaders();
+		first.add("Keep-Alive", "timeout=5");
+		first.add("x-internal", "1");
+		this.hopByHop.filter(new HttpHeaders(new Netty4HeadersAdapter(first)), exchange);
+		assertThat(first.names()).containsExactly("x-internal");
+
+		this.hopByHop.setHeaders(new java.util.HashSet<>(java.util.Set.of("x-internal")));
+		DefaultHttpHeaders second = new DefaultHttpHeaders();
+		second.add("Keep-Alive", "timeout=5");
+		second.add("X-Internal", "1");
+		this.hopByHop.filter(new HttpHeaders(new Netty4HeadersAdapter(second)), exchange);
+		assertThat(second.names()).containsExactly("Keep-Alive");
+	}
+
+	@Test
 	void readOnlyViewsOfANettyMapAreCopiedNotEdited() {
 		DefaultHttpHeaders received = new DefaultHttpHeaders();
 		received.add("Connection", "x-hop");
