@@ -10,9 +10,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.micrometer.core.instrument.FunctionCounter;
@@ -32,11 +31,14 @@ public class AccessLog implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(AccessLog.class);
 
+	/** How long the writer rests when nothing is queued. */
+	private static final long IDLE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
 	private final boolean enabled;
 
 	private final Path path;
 
-	private final BlockingQueue<RequestRecord> queue;
+	private final BoundedQueue<RequestRecord> queue;
 
 	private final LongAdder dropped = new LongAdder();
 
@@ -64,7 +66,7 @@ public class AccessLog implements SmartLifecycle {
 	public AccessLog(boolean enabled, Path path, int queueSize, MeterRegistry meters) {
 		this.enabled = enabled;
 		this.path = path;
-		this.queue = new ArrayBlockingQueue<>(enabled ? queueSize : 1);
+		this.queue = new BoundedQueue<>(enabled ? queueSize : 1);
 		if (enabled && meters != null) {
 			FunctionCounter.builder("trellis.access.log.dropped", this.dropped, LongAdder::sum)
 				.description("Access log lines dropped because the writer was behind")
@@ -125,8 +127,10 @@ public class AccessLog implements SmartLifecycle {
 		List<RequestRecord> batch = new ArrayList<>(256);
 		try {
 			while (this.running || !this.queue.isEmpty()) {
-				RequestRecord first = this.queue.poll(200, TimeUnit.MILLISECONDS);
+				RequestRecord first = this.queue.poll();
 				if (first == null) {
+					// Requests never wait for the writer, nor wake it: it looks again shortly.
+					LockSupport.parkNanos(IDLE_WAIT_NANOS);
 					continue;
 				}
 				batch.add(first);
@@ -141,9 +145,6 @@ public class AccessLog implements SmartLifecycle {
 					out.flush();
 				}
 			}
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
 		}
 		catch (IOException ex) {
 			logger.error("Access log writer stopped: " + ex.getMessage() + "; further lines are dropped", ex);
@@ -160,8 +161,7 @@ public class AccessLog implements SmartLifecycle {
 				// Nothing more to write to.
 			}
 			// Anything still queued will never be written.
-			this.dropped.add(this.queue.size());
-			this.queue.clear();
+			this.dropped.add(this.queue.clear());
 		}
 	}
 

@@ -3,8 +3,6 @@ package io.trellis.gateway.telemetry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -78,7 +76,7 @@ public class Taps {
 	 */
 	public Flux<String> open(TapFilter filter, long limit, Duration duration) {
 		Duration bounded = (duration.compareTo(this.maxDuration) > 0) ? this.maxDuration : duration;
-		Tap tap = new Tap(filter, new ArrayBlockingQueue<>(this.buffer));
+		Tap tap = new Tap(filter, new BoundedQueue<>(this.buffer));
 		synchronized (this.open) {
 			if (this.open.size() >= this.maxTaps) {
 				throw new TooManyTapsException("Already " + this.open.size() + " taps open, the most this sidecar "
@@ -100,7 +98,7 @@ public class Taps {
 					reportedDrops[0] = drops;
 				}
 				List<RequestRecord> batch = new ArrayList<>();
-				tap.queue.drainTo(batch);
+				tap.queue.drainTo(batch, Integer.MAX_VALUE);
 				for (RequestRecord record : batch) {
 					lines.add(Json.line(record) + "\n");
 				}
@@ -111,9 +109,9 @@ public class Taps {
 		return Flux.just(opened).concatWith(records).doFinally((signal) -> this.open.remove(tap));
 	}
 
-	private record Tap(TapFilter filter, BlockingQueue<RequestRecord> queue, AtomicLong dropped) {
+	private record Tap(TapFilter filter, BoundedQueue<RequestRecord> queue, AtomicLong dropped) {
 
-		Tap(TapFilter filter, BlockingQueue<RequestRecord> queue) {
+		Tap(TapFilter filter, BoundedQueue<RequestRecord> queue) {
 			this(filter, queue, new AtomicLong());
 		}
 
