@@ -246,6 +246,24 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void anOutboundCallCarriesTheMeshHeadersInPlaceOfTheAppsAndWhatIsLeftOfItsDeadline() {
+		// No hop-by-hop header: the request's own headers are edited, not a copy of them.
+		JsonNode upstream = call(this.outbound, "/",
+				Map.of("Host", "orders", "x-trellis-destination", "orders", "Proxy-Connection", "keep-alive",
+						"x-trellis-source", "spoofed", "x-trellis-timeout-ms", "5000", "grpc-timeout", "4S"))
+			.json()
+			.get("headers");
+		assertThat(upstream.has("x-trellis-destination")).isFalse();
+		assertThat(upstream.has("proxy-connection")).isFalse();
+		assertThat(upstream.get("x-trellis-source").asString()).isEqualTo("frontend");
+		assertThat(upstream.get("x-trellis-source-instance").asString()).isNotBlank();
+		assertThat(Long.parseLong(upstream.get("x-trellis-timeout-ms").asString())).isBetween(1L, 4000L);
+		String grpcTimeout = upstream.get("grpc-timeout").asString();
+		assertThat(grpcTimeout).endsWith("m");
+		assertThat(Long.parseLong(grpcTimeout.substring(0, grpcTimeout.length() - 1))).isBetween(1L, 4000L);
+	}
+
+	@Test
 	void hopByHopHeadersStopAtTheSidecarBothWays() {
 		HttpHeaders received = new DefaultHttpHeaders();
 		String body = HttpClient.create()

@@ -1,5 +1,7 @@
 package io.trellis.gateway.route;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AsciiString;
 import io.trellis.core.http.MeshHeaders;
 import io.trellis.gateway.controlplane.LocalInstance;
 import io.trellis.gateway.tracing.SidecarTracing;
@@ -31,6 +33,18 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 	 */
 	public static final int ORDER = Ordered.LOWEST_PRECEDENCE;
 
+	private static final AsciiString DESTINATION = AsciiString.cached(MeshHeaders.DESTINATION);
+
+	private static final AsciiString TIMEOUT = AsciiString.cached(MeshHeaders.TIMEOUT);
+
+	private static final AsciiString GRPC_TIMEOUT = AsciiString.cached(Deadlines.GRPC_TIMEOUT);
+
+	private static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
+
+	private static final AsciiString SOURCE = AsciiString.cached(MeshHeaders.SOURCE);
+
+	private static final AsciiString SOURCE_INSTANCE = AsciiString.cached(MeshHeaders.SOURCE_INSTANCE);
+
 	private final LocalInstance local;
 
 	private final SidecarTracing tracing;
@@ -61,6 +75,28 @@ public class MeshHeadersFilter implements HttpHeadersFilter, Ordered {
 			return input;
 		}
 		HttpHeaders headers = (input == exchange.getRequest().getHeaders()) ? new HttpHeaders(input) : input;
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(headers);
+		if (netty != null) {
+			// The Netty map itself, by names that keep their hash (the usual case).
+			netty.remove(DESTINATION);
+			long left = Deadlines.millisLeft(exchange);
+			if (left >= 0) {
+				netty.set(TIMEOUT, Long.toString(left));
+				if (netty.contains(GRPC_TIMEOUT)) {
+					netty.set(GRPC_TIMEOUT, Math.min(left, 99_999_999) + "m");
+				}
+			}
+			if (this.tracing != null) {
+				this.tracing.inject(exchange, headers);
+			}
+			if (listener == Listener.OUTBOUND) {
+				netty.remove(PROXY_CONNECTION);
+				netty.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+				netty.set(SOURCE, this.local.service());
+				netty.set(SOURCE_INSTANCE, this.local.instanceId());
+			}
+			return headers;
+		}
 		removeIfPresent(headers, MeshHeaders.DESTINATION);
 		long left = Deadlines.millisLeft(exchange);
 		if (left >= 0) {
