@@ -13,7 +13,6 @@ import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
 import io.trellis.gateway.error.UpstreamFailures;
 import io.trellis.gateway.metrics.MeshMetrics;
-import io.trellis.gateway.route.EventLoopTimers;
 import io.trellis.gateway.route.MeshExchangeAttributes;
 import io.trellis.gateway.route.ReplayableRequest;
 import reactor.core.publisher.Mono;
@@ -130,8 +129,7 @@ public class RetryFilter implements GatewayFilter {
 		Mono<Void> call = chain.filter(exchange);
 		Duration perTry = this.policy.perTryTimeout();
 		if (perTry != null) {
-			call = call.timeout(perTry, Mono.error(() -> new PerTryTimeout(this.service, perTry)),
-					EventLoopTimers.of(exchange));
+			call = call.timeout(perTry, Mono.error(() -> new PerTryTimeout(this.service, perTry)));
 		}
 		return call.then(Mono.fromCallable(() -> Outcome.of(exchange.getResponse().getStatusCode())))
 			.onErrorResume((ex) -> Mono.just(Outcome.failed(ex)))

@@ -38,8 +38,7 @@ public class InboundRequestFilter implements GatewayFilter {
 		Deadlines.start(exchange, carried);
 		return chain.filter(exchange)
 			.timeout(carried, Mono.error(() -> Deadlines.exceeded(null, "No complete response from the application "
-					+ "within the " + carried.toMillis() + " ms the request's deadline left")),
-					EventLoopTimers.of(exchange));
+					+ "within the " + carried.toMillis() + " ms the request's deadline left")));
 	}
 
 }

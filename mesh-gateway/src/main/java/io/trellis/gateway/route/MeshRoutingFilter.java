@@ -118,8 +118,7 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		if (responseTimeout != null) {
 			response = response
 				.timeout(responseTimeout,
-						Mono.error(() -> new TimeoutException("Response took longer than timeout: " + responseTimeout)),
-						EventLoopTimers.of(exchange))
+						Mono.error(() -> new TimeoutException("Response took longer than timeout: " + responseTimeout)))
 				.onErrorMap(TimeoutException.class,
 						(ex) -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, ex.getMessage(), ex));
 		}

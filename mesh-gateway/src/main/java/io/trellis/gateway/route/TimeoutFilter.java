@@ -45,7 +45,7 @@ public class TimeoutFilter implements GatewayFilter {
 		}
 		if (carried == null || carried.compareTo(this.timeout) >= 0) {
 			Deadlines.start(exchange, this.timeout);
-			return chain.filter(exchange).timeout(this.timeout, this.timedOut, EventLoopTimers.of(exchange));
+			return chain.filter(exchange).timeout(this.timeout, this.timedOut);
 		}
 		if (carried.isZero() || carried.isNegative()) {
 			return Mono.error(Deadlines.exceeded(this.service,
@@ -54,8 +54,7 @@ public class TimeoutFilter implements GatewayFilter {
 		Deadlines.start(exchange, carried);
 		return chain.filter(exchange)
 			.timeout(carried, Mono.error(() -> Deadlines.exceeded(this.service, "No complete response from "
-					+ this.service + " within the " + carried.toMillis() + " ms the request's deadline left")),
-					EventLoopTimers.of(exchange));
+					+ this.service + " within the " + carried.toMillis() + " ms the request's deadline left")));
 	}
 
 }
