@@ -33,22 +33,23 @@ public class HopByHopHeadersFilter extends RemoveHopByHopHeadersFilter {
 	@Override
 	public HttpHeaders filter(HttpHeaders input, ServerWebExchange exchange) {
 		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(input);
-		if (netty != null) {
-			// Looked up in the Netty map itself by names whose hash is computed once, not per lookup.
+		io.netty.handler.codec.http.HttpHeaders lookup = (netty != null) ? netty : NettyHeaders.readable(input);
+		if (lookup != null) {
+			// Looked up in the Netty map itself (also behind the request's read-only view) by names
+			// whose hash is computed once, not per lookup.
 			Names names = names();
-			if (!netty.contains(HttpHeaderNames.CONNECTION) && !containsAny(netty, names.ascii())) {
+			if (!lookup.contains(HttpHeaderNames.CONNECTION) && !containsAny(lookup, names.ascii())) {
 				return input;
 			}
-			if (input != exchange.getRequest().getHeaders()) {
+			if (netty != null && input != exchange.getRequest().getHeaders()) {
 				removeHopByHop(netty, names.ascii(), names.set());
 				return input;
 			}
-			return super.filter(input, exchange);
 		}
-		if (!input.containsHeader(HttpHeaders.CONNECTION) && !containsAny(input, getHeaders())) {
+		else if (!input.containsHeader(HttpHeaders.CONNECTION) && !containsAny(input, getHeaders())) {
 			return input;
 		}
-		if (input != exchange.getRequest().getHeaders()) {
+		if (netty == null && input != exchange.getRequest().getHeaders()) {
 			try {
 				List<String> listed = input.getConnection();
 				for (String name : getHeaders()) {

@@ -40,6 +40,20 @@ final class NettyHeaders {
 		return null;
 	}
 
+	/**
+	 * The Netty map behind {@code headers} for looking up only, also through a read-only view
+	 * (Spring hands the request's headers out read-only; {@code new HttpHeaders(view)} reaches
+	 * the map behind it): never to be edited, as the read-only view promises. Null when there is
+	 * no Netty map behind them.
+	 */
+	static io.netty.handler.codec.http.HttpHeaders readable(HttpHeaders headers) {
+		io.netty.handler.codec.http.HttpHeaders netty = of(headers);
+		if (netty == null && headers.getClass() != HttpHeaders.class) {
+			netty = of(new HttpHeaders(headers));
+		}
+		return netty;
+	}
+
 	/** Whether the Netty map behind Spring's view can be read in this runtime. */
 	static boolean available() {
 		return WRAPPED != null;

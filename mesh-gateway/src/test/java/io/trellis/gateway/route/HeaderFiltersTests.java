@@ -124,6 +124,25 @@ class HeaderFiltersTests {
 	}
 
 	@Test
+	void aReadOnlyViewOfANettyMapIsLookedUpThroughItsMapAndHandedOnWhenClean() {
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
+		DefaultHttpHeaders clean = new DefaultHttpHeaders();
+		clean.add("Host", "orders");
+		clean.add("x-kept", "yes");
+		HttpHeaders readOnly = HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(clean)));
+		assertThat(NettyHeaders.readable(readOnly)).isSameAs(clean);
+		assertThat(this.hopByHop.filter(readOnly, exchange)).isSameAs(readOnly);
+
+		DefaultHttpHeaders hop = new DefaultHttpHeaders();
+		hop.add("KEEP-ALIVE", "timeout=5");
+		hop.add("x-kept", "yes");
+		HttpHeaders withHop = HttpHeaders.readOnlyHttpHeaders(new HttpHeaders(new Netty4HeadersAdapter(hop)));
+		HttpHeaders filtered = this.hopByHop.filter(withHop, exchange);
+		assertThat(filtered.headerNames()).containsExactly("x-kept");
+		assertThat(hop.names()).as("the read-only view's map is not edited").containsExactly("KEEP-ALIVE", "x-kept");
+	}
+
+	@Test
 	void theNettyMapBehindSpringsViewIsReadable() {
 		assertThat(NettyHeaders.available()).as("Netty4HeadersAdapter's field, read by NettyHeaders").isTrue();
 		DefaultHttpHeaders netty = new DefaultHttpHeaders();
