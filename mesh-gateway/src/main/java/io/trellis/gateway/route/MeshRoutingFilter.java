@@ -6,10 +6,12 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.util.AsciiString;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
@@ -137,38 +139,24 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 	 */
 	static void setRequestHeaders(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target,
 			String preservedHost) {
+		// In the Netty map behind the filtered headers when there is one (the usual case): Netty's
+		// names keep their hash, which a lookup through Spring's view computes every time.
 		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.of(filtered);
-		if (netty != null) {
-			// Netty's names keep their hash: no hash computed per lookup, as through Spring's view.
-			if (netty.contains(HttpHeaderNames.USER_AGENT)) {
-				target.remove(HttpHeaderNames.USER_AGENT);
-			}
-			if (netty.contains(HttpHeaderNames.ACCEPT)) {
-				target.remove(HttpHeaderNames.ACCEPT);
-			}
-			if (netty.contains(HttpHeaderNames.CONTENT_LENGTH) || netty.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
-				target.remove(HttpHeaderNames.TRANSFER_ENCODING);
-			}
+		Predicate<AsciiString> present = (netty != null) ? netty::contains
+				: (name) -> filtered.containsHeader(name.toString());
+		if (present.test(HttpHeaderNames.USER_AGENT)) {
+			target.remove(HttpHeaderNames.USER_AGENT);
 		}
-		else {
-			removeDefaultsGivenWay(filtered, target);
+		if (present.test(HttpHeaderNames.ACCEPT)) {
+			target.remove(HttpHeaderNames.ACCEPT);
+		}
+		if (present.test(HttpHeaderNames.CONTENT_LENGTH) || present.test(HttpHeaderNames.TRANSFER_ENCODING)) {
+			target.remove(HttpHeaderNames.TRANSFER_ENCODING);
 		}
 		if (preservedHost != null) {
 			target.remove(HttpHeaderNames.HOST);
 		}
 		copyRequestHeaders(filtered, target, preservedHost);
-	}
-
-	private static void removeDefaultsGivenWay(HttpHeaders filtered, io.netty.handler.codec.http.HttpHeaders target) {
-		if (filtered.containsHeader(HttpHeaders.USER_AGENT)) {
-			target.remove(HttpHeaderNames.USER_AGENT);
-		}
-		if (filtered.containsHeader(HttpHeaders.ACCEPT)) {
-			target.remove(HttpHeaderNames.ACCEPT);
-		}
-		if (filtered.containsHeader(HttpHeaders.CONTENT_LENGTH) || filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
-			target.remove(HttpHeaderNames.TRANSFER_ENCODING);
-		}
 	}
 
 	/**

@@ -70,6 +70,15 @@ class MeshRoutingFilterTests {
 			.as("nothing of the request's own: the client's defaults stay, but the caller's Host")
 			.containsExactly(tuple("User-Agent", "ReactorNetty/test"), tuple("Accept", "*/*"),
 					tuple("Transfer-Encoding", "chunked"), tuple("Host", "orders.example"));
+		HttpHeaders springs = new HttpHeaders();
+		springs.add("accept", "application/json");
+		springs.add("content-length", "3");
+		DefaultHttpHeaders fromSpringsMap = clientDefaults();
+		MeshRoutingFilter.setRequestHeaders(springs, fromSpringsMap, null);
+		assertThat(fromSpringsMap.entries()).extracting(Map.Entry::getKey, Map.Entry::getValue)
+			.as("headers in Spring's own map are looked up through it, in any case")
+			.containsExactly(tuple("User-Agent", "ReactorNetty/test"), tuple("Host", "10.0.0.1:8080"),
+					tuple("accept", "application/json"), tuple("content-length", "3"));
 	}
 
 	/** What Reactor Netty's client puts in a POST request whose configuration has no headers. */
