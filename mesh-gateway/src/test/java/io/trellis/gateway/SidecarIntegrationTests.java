@@ -368,6 +368,36 @@ class SidecarIntegrationTests {
 	}
 
 	@Test
+	void aSmallBodyArrivingInPiecesIsWrittenWholeAndIntact() {
+		HttpClient client = HttpClient.create().headers((h) -> h.set("Host", "store"));
+		for (int bytes : new int[] { 2500, MeshWriteResponseFilter.WHOLE_BODY_LIMIT }) {
+			List<String> received = client.get()
+				.uri("http://127.0.0.1:" + this.outbound + "/trickle/" + bytes)
+				.responseSingle((response, body) -> body.asString()
+					.defaultIfEmpty("")
+					.map((text) -> List.of(String.valueOf(response.status().code()),
+							String.valueOf(response.responseHeaders().get("content-length")), text)))
+				.block(Duration.ofSeconds(15));
+			assertThat(received).as(bytes + " bytes in pieces of 1000")
+				.containsExactly("200", String.valueOf(bytes), pattern(bytes));
+		}
+	}
+
+	@Test
+	void anUpstreamThatClosesBeforeASmallBodyIsWholeFailsTheCallInsteadOfTruncatingIt() {
+		List<String> received = HttpClient.create()
+			.headers((h) -> h.set("Host", "store"))
+			.get()
+			.uri("http://127.0.0.1:" + this.outbound + "/cut/4000")
+			.responseSingle((response, body) -> body.asString()
+				.defaultIfEmpty("")
+				.map((text) -> List.of(String.valueOf(response.status().code()), text)))
+			.onErrorResume((ex) -> Mono.just(List.of("closed", ex.getClass().getSimpleName())))
+			.block(Duration.ofSeconds(15));
+		assertThat(received.get(0)).as("the status the caller saw: %s", received).isEqualTo("502");
+	}
+
+	@Test
 	void requestWithoutHopByHopHeadersReachesUpstreamWithAllItsHeaders() {
 		JsonNode upstream = call(this.outbound, "/", Map.of("Host", "orders", "x-one", "1", "x-two", "2")).json()
 			.get("headers");
@@ -476,6 +506,9 @@ class SidecarIntegrationTests {
 								+ orNone(request.requestHeaders().get("transfer-encoding")) + ";body=" + body))
 						.then()))
 				.get("/sized/{bytes}", (request, response) -> sized(request.param("bytes"), response))
+				.get("/trickle/{bytes}", (request, response) -> trickle(request.param("bytes"), response))
+				.get("/cut/{bytes}", (request, response) -> response.header("Content-Length", request.param("bytes"))
+					.sendString(Flux.just(pattern(1000)).concatWith(Mono.error(new IllegalStateException("cut off")))))
 				.head("/sized/{bytes}", (request, response) -> response
 					.header("Content-Length", String.valueOf(request.param("bytes")))
 					.send())
@@ -498,6 +531,17 @@ class SidecarIntegrationTests {
 			pieces.add(body.substring(from, Math.min(body.length(), from + 1000)));
 		}
 		return response.header("Content-Length", bytes).sendString(Flux.fromIterable(pieces));
+	}
+
+	/** As {@link #sized}, each piece sent on its own 20 ms after the one before. */
+	private static org.reactivestreams.Publisher<Void> trickle(String bytes, reactor.netty.http.server.HttpServerResponse response) {
+		String body = pattern(Integer.parseInt(bytes));
+		List<String> pieces = new java.util.ArrayList<>();
+		for (int from = 0; from < body.length(); from += 1000) {
+			pieces.add(body.substring(from, Math.min(body.length(), from + 1000)));
+		}
+		return response.header("Content-Length", bytes)
+			.sendString(Flux.fromIterable(pieces).delayElements(Duration.ofMillis(20)));
 	}
 
 	private static String pattern(int bytes) {
