@@ -525,23 +525,23 @@ class SidecarIntegrationTests {
 
 	/** A body of the given length, "0123456789" repeated, with its length, in pieces of 1000 bytes. */
 	private static org.reactivestreams.Publisher<Void> sized(String bytes, reactor.netty.http.server.HttpServerResponse response) {
+		return response.header("Content-Length", bytes).sendString(Flux.fromIterable(pieces(bytes)));
+	}
+
+	/** {@link #pattern} of the given length in pieces of 1000 bytes. */
+	private static List<String> pieces(String bytes) {
 		String body = pattern(Integer.parseInt(bytes));
 		List<String> pieces = new java.util.ArrayList<>();
 		for (int from = 0; from < body.length(); from += 1000) {
 			pieces.add(body.substring(from, Math.min(body.length(), from + 1000)));
 		}
-		return response.header("Content-Length", bytes).sendString(Flux.fromIterable(pieces));
+		return pieces;
 	}
 
 	/** As {@link #sized}, each piece sent on its own 20 ms after the one before. */
 	private static org.reactivestreams.Publisher<Void> trickle(String bytes, reactor.netty.http.server.HttpServerResponse response) {
-		String body = pattern(Integer.parseInt(bytes));
-		List<String> pieces = new java.util.ArrayList<>();
-		for (int from = 0; from < body.length(); from += 1000) {
-			pieces.add(body.substring(from, Math.min(body.length(), from + 1000)));
-		}
 		return response.header("Content-Length", bytes)
-			.sendString(Flux.fromIterable(pieces).delayElements(Duration.ofMillis(20)));
+			.sendString(Flux.fromIterable(pieces(bytes)).delayElements(Duration.ofMillis(20)));
 	}
 
 	private static String pattern(int bytes) {
