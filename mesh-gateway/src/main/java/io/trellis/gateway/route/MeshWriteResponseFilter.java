@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpVersion;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.SignalType;
@@ -49,6 +50,9 @@ public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
 	/** The last {@code Content-Type} looked at and whether it is streamed (racy by design: any answer kept is right). */
 	private volatile StreamedAnswer lastAnswer;
 
+	/** The last header filter list looked at and whether it has a trailer filter (racy as above). */
+	private volatile TrailerAnswer lastTrailerAnswer;
+
 	public MeshWriteResponseFilter(GatewayProperties properties,
 			ObjectProvider<List<HttpHeadersFilter>> headersFilters) {
 		super(properties.getStreamingMediaTypes(), headersFilters);
@@ -91,22 +95,28 @@ public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
 		else {
 			write = response.writeWith(streamedBody(connection, response));
 		}
-		return write.then(trailers(exchange, upstream));
+		Mono<Void> trailers = trailers(exchange, upstream);
+		return (trailers != null) ? write.then(trailers) : write;
 	}
 
 	/**
 	 * The upstream's trailers, through the gateway's trailer filters, onto the response, once the
-	 * body is written. When the upstream sent none (a response of known length never has any)
-	 * and no trailer filter could add one, nothing is made: the gateway builds a header map, two
-	 * operators and a filter pass for every response, trailers or not.
+	 * body is written; {@code null} when there is nothing to do. When the upstream sent none and no
+	 * trailer filter could add one, nothing is made: the gateway builds a header map, two operators
+	 * and a filter pass for every response, trailers or not. An HTTP/1.x response carries trailers
+	 * only in a chunked body, so for one without a {@code Transfer-Encoding} (the usual answer of
+	 * known length) not even the wait for its trailers is made.
 	 */
 	private Mono<Void> trailers(ServerWebExchange exchange, HttpClientResponse upstream) {
 		if (upstream == null) {
-			return Mono.empty();
+			return null;
 		}
 		List<HttpHeadersFilter> filters = getHeadersFilters();
 		if (hasTrailerFilter(filters)) {
 			return TrailerHeadersFilter.filter(filters, exchange, upstream).then();
+		}
+		if (!mayHaveTrailers(upstream.version(), upstream.responseHeaders())) {
+			return null;
 		}
 		// The upstream's trailers are kept by its response once they arrive, so reading them twice
 		// gives the same answer.
@@ -115,15 +125,38 @@ public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
 					: TrailerHeadersFilter.filter(filters, exchange, upstream).then());
 	}
 
-	private static boolean hasTrailerFilter(List<HttpHeadersFilter> filters) {
+	/**
+	 * Whether a response of this version with these headers can carry trailers: an HTTP/1.x one
+	 * only with a transfer coding (chunked), an HTTP/2 or later one always.
+	 */
+	static boolean mayHaveTrailers(HttpVersion version, io.netty.handler.codec.http.HttpHeaders headers) {
+		return version.majorVersion() != 1 || headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
+	}
+
+	/**
+	 * Whether the gateway's header filters include a trailer filter. The answer for the last list
+	 * looked at is kept (the gateway's list is made once): scanning it took half a percent of the
+	 * event loop's time.
+	 */
+	boolean hasTrailerFilter(List<HttpHeadersFilter> filters) {
+		TrailerAnswer last = this.lastTrailerAnswer;
+		if (last != null && last.filters() == filters) {
+			return last.any();
+		}
+		boolean any = false;
 		if (filters != null) {
 			for (HttpHeadersFilter filter : filters) {
 				if (filter instanceof TrailerHeadersFilter) {
-					return true;
+					any = true;
+					break;
 				}
 			}
 		}
-		return false;
+		this.lastTrailerAnswer = new TrailerAnswer(filters, any);
+		return any;
+	}
+
+	private record TrailerAnswer(List<HttpHeadersFilter> filters, boolean any) {
 	}
 
 	/**

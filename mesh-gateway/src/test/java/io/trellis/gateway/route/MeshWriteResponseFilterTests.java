@@ -4,11 +4,13 @@ import java.util.List;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpVersion;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
 import org.springframework.cloud.gateway.config.GatewayProperties;
 import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
+import org.springframework.cloud.gateway.filter.headers.TrailerHeadersFilter;
 import org.springframework.core.ResolvableType;
 import org.springframework.http.HttpMethod;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
@@ -52,6 +54,55 @@ class MeshWriteResponseFilterTests {
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 204, headers("Content-Length", "10"))).isFalse();
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 304, headers("Content-Length", "10"))).isFalse();
 		assertThat(MeshWriteResponseFilter.writtenWhole(HttpMethod.GET, 103, headers("Content-Length", "10"))).isFalse();
+	}
+
+	@Test
+	void onlyAChunkedHttp1ResponseOrAnHttp2OneCanCarryTrailers() {
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.HTTP_1_1, headers("Content-Length", "10"))).isFalse();
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.HTTP_1_1, headers())).as("a body up to the close")
+			.isFalse();
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.HTTP_1_0, headers())).isFalse();
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.HTTP_1_1, headers("Transfer-Encoding", "chunked")))
+			.isTrue();
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.HTTP_1_1,
+				headers("transfer-encoding", "gzip, chunked")))
+			.isTrue();
+		assertThat(MeshWriteResponseFilter.mayHaveTrailers(HttpVersion.valueOf("HTTP/2.0"), headers("Content-Length", "10")))
+			.as("HTTP/2 trailers follow any body")
+			.isTrue();
+	}
+
+	@Test
+	void theTrailerFilterAnswerIsForTheListAskedAbout() {
+		MeshWriteResponseFilter filter = new MeshWriteResponseFilter(new GatewayProperties(),
+				new StaticListableBeanFactory().getBeanProvider(
+						ResolvableType.forClassWithGenerics(List.class, HttpHeadersFilter.class)));
+		HttpHeadersFilter plain = (input, exchange) -> input;
+		List<HttpHeadersFilter> without = List.of(plain);
+		List<HttpHeadersFilter> with = List.of(plain, new Trailers());
+		assertThat(filter.hasTrailerFilter(without)).isFalse();
+		assertThat(filter.hasTrailerFilter(without)).isFalse();
+		assertThat(filter.hasTrailerFilter(with)).isTrue();
+		assertThat(filter.hasTrailerFilter(with)).isTrue();
+		assertThat(filter.hasTrailerFilter(without)).isFalse();
+		assertThat(filter.hasTrailerFilter(null)).isFalse();
+		assertThat(filter.hasTrailerFilter(List.of(new Trailers()))).isTrue();
+	}
+
+	private static final class Trailers implements HttpHeadersFilter, TrailerHeadersFilter {
+
+		@Override
+		public org.springframework.http.HttpHeaders filter(org.springframework.http.HttpHeaders input,
+				org.springframework.web.server.ServerWebExchange exchange) {
+			return input;
+		}
+
+		@Override
+		public org.springframework.http.HttpHeaders trailers(org.springframework.http.HttpHeaders input,
+				org.springframework.web.server.ServerWebExchange exchange) {
+			return input;
+		}
+
 	}
 
 	@Test
