@@ -24,8 +24,10 @@ import io.trellis.gateway.route.MeshRoutingFilter;
 import io.trellis.gateway.route.MeshWriteResponseFilter;
 import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.server.AdminServer;
+import io.trellis.gateway.server.ControlLoop;
 import io.trellis.gateway.server.InboundServer;
 import io.trellis.gateway.test.NettyLeaks;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -288,6 +290,18 @@ class SidecarIntegrationTests {
 		assertThat(upstream.has("proxy-authorization")).isFalse();
 		assertThat(received.get("x-resp-kept")).isEqualTo("yes");
 		assertThat(received.contains("x-resp-hop")).as("listed in the upstream's Connection").isFalse();
+	}
+
+	@Test
+	void theSidecarsOwnCallsRunOnItsControlThreadNotOnTheEventLoopThatProxies() {
+		// Readiness checks of the app (every second) and calls to the control plane (here refused)
+		// have begun since the start; the control thread exists only once something ran on it.
+		Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(Thread.getAllStackTraces()
+			.keySet()
+			.stream()
+			.map(Thread::getName)
+			.filter((name) -> name.startsWith(ControlLoop.THREAD_PREFIX))).isNotEmpty());
+		assertThat(this.sidecar.getBean(ControlLoop.class)).isNotNull();
 	}
 
 	@Test

@@ -34,6 +34,7 @@ import io.trellis.gateway.route.MeshRoutePredicateHandlerMapping;
 import io.trellis.gateway.route.MeshRouteTable;
 import io.trellis.gateway.route.Mirrors;
 import io.micrometer.observation.ObservationRegistry;
+import io.trellis.gateway.server.ControlLoop;
 import io.trellis.gateway.server.InboundServer;
 import io.netty.channel.ChannelOption;
 import tools.jackson.databind.json.JsonMapper;
@@ -166,10 +167,19 @@ public final class SidecarAutoConfiguration {
 		return new MeshErrorWebExceptionHandler(metrics);
 	}
 
+	/** The sidecar's thread for its own calls: control plane, readiness and health checks. */
 	@Bean
 	@ConditionalOnMissingBean
-	ControlPlaneClient controlPlaneClient(SidecarProperties properties, ObjectProvider<JsonMapper> jsonMapper) {
-		return new ControlPlaneClient(properties.controlPlane(), jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()));
+	ControlLoop meshControlLoop() {
+		return new ControlLoop();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ControlPlaneClient controlPlaneClient(SidecarProperties properties, ObjectProvider<JsonMapper> jsonMapper,
+			ControlLoop loop) {
+		return new ControlPlaneClient(properties.controlPlane(), jsonMapper.getIfAvailable(() -> JsonMapper.builder().build()),
+				loop);
 	}
 
 	@Bean
@@ -221,8 +231,8 @@ public final class SidecarAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	HealthChecks meshHealthChecks(MeshLoadBalancers balancers, MeshMetrics metrics) {
-		return new HealthChecks(balancers, metrics);
+	HealthChecks meshHealthChecks(MeshLoadBalancers balancers, MeshMetrics metrics, ControlLoop loop) {
+		return new HealthChecks(balancers, metrics, loop);
 	}
 
 	@Bean
@@ -255,8 +265,8 @@ public final class SidecarAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	LocalRegistration localRegistration(ControlPlaneClient client, ControlPlaneSync sync, LocalInstance local,
-			SidecarProperties properties) {
-		return new LocalRegistration(client, sync, local, properties);
+			SidecarProperties properties, ControlLoop loop) {
+		return new LocalRegistration(client, sync, local, properties, loop);
 	}
 
 	@Bean

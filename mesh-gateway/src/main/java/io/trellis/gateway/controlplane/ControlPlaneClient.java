@@ -9,6 +9,7 @@ import io.trellis.core.watch.ServiceState;
 import io.trellis.core.watch.WatchRequest;
 import io.trellis.core.watch.WatchResponse;
 import io.trellis.gateway.SidecarProperties;
+import io.trellis.gateway.server.ControlLoop;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
@@ -36,6 +37,16 @@ public class ControlPlaneClient {
 	private final JsonMapper json;
 
 	public ControlPlaneClient(SidecarProperties.ControlPlane properties, JsonMapper json) {
+		this(properties, json, null);
+	}
+
+	/**
+	 * @param properties where the control plane is and how long to wait for it
+	 * @param json reads and writes the control plane's JSON
+	 * @param loop the thread the calls' I/O runs on, or null for Reactor Netty's shared event
+	 * loops
+	 */
+	public ControlPlaneClient(SidecarProperties.ControlPlane properties, JsonMapper json, ControlLoop loop) {
 		this.properties = properties;
 		this.json = json;
 		this.connections = ConnectionProvider.builder("trellis-control-plane")
@@ -46,6 +57,9 @@ public class ControlPlaneClient {
 		HttpClient http = HttpClient.create(this.connections)
 			.option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
 					(int) Math.min(Integer.MAX_VALUE, properties.requestTimeout().toMillis()));
+		if (loop != null) {
+			http = loop.runOn(http);
+		}
 		this.client = WebClient.builder()
 			.baseUrl(properties.uri().toString())
 			.clientConnector(new ReactorClientHttpConnector(http))

@@ -7,14 +7,19 @@ import java.time.Instant;
 
 import io.trellis.core.registry.Registration;
 import io.trellis.gateway.SidecarProperties;
+import io.trellis.gateway.server.ControlLoop;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
 
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 
 /**
@@ -22,7 +27,7 @@ import org.springframework.web.reactive.function.client.WebClient;
  * the registration on every heartbeat while it stays ready, withdraws it when the app stops
  * being ready, and deregisters on shutdown. The heartbeat also carries the sync report.
  */
-public class LocalRegistration implements SmartLifecycle {
+public class LocalRegistration implements SmartLifecycle, DisposableBean {
 
 	private static final Log logger = LogFactory.getLog(LocalRegistration.class);
 
@@ -38,6 +43,8 @@ public class LocalRegistration implements SmartLifecycle {
 
 	private final WebClient readiness;
 
+	private final ConnectionProvider connections;
+
 	private volatile Disposable loop;
 
 	private volatile boolean registered;
@@ -50,12 +57,38 @@ public class LocalRegistration implements SmartLifecycle {
 
 	public LocalRegistration(ControlPlaneClient client, ControlPlaneSync sync, LocalInstance local,
 			SidecarProperties properties) {
+		this(client, sync, local, properties, null);
+	}
+
+	/**
+	 * @param client the control plane
+	 * @param sync the sidecar's policy sync, whose report each heartbeat carries
+	 * @param local the local instance
+	 * @param properties the sidecar's settings
+	 * @param loop the thread the readiness checks' I/O runs on, or null for Reactor Netty's shared
+	 * event loops
+	 */
+	public LocalRegistration(ControlPlaneClient client, ControlPlaneSync sync, LocalInstance local,
+			SidecarProperties properties, ControlLoop loop) {
 		this.client = client;
 		this.sync = sync;
 		this.local = local;
 		this.app = properties.app();
 		this.heartbeatInterval = properties.controlPlane().heartbeatInterval();
-		this.readiness = WebClient.builder().baseUrl("http://" + this.app.host() + ":" + this.app.port()).build();
+		// A pool of its own: one connection to the app, kept between checks.
+		this.connections = ConnectionProvider.builder("trellis-readiness")
+			.maxConnections(1)
+			.pendingAcquireMaxCount(4)
+			.maxIdleTime(Duration.ofSeconds(30))
+			.build();
+		HttpClient http = HttpClient.create(this.connections);
+		if (loop != null) {
+			http = loop.runOn(http);
+		}
+		this.readiness = WebClient.builder()
+			.baseUrl("http://" + this.app.host() + ":" + this.app.port())
+			.clientConnector(new ReactorClientHttpConnector(http))
+			.build();
 	}
 
 	/** Whether the instance is registered now. */
@@ -101,6 +134,12 @@ public class LocalRegistration implements SmartLifecycle {
 	@Override
 	public boolean isRunning() {
 		return this.loop != null && !this.loop.isDisposed();
+	}
+
+	/** Closes the readiness checks' connection. */
+	@Override
+	public void destroy() {
+		this.connections.disposeLater().block(Duration.ofSeconds(5));
 	}
 
 	@Override

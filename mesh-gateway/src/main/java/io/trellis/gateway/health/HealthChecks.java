@@ -8,6 +8,7 @@ import io.trellis.core.policy.HealthCheck;
 import io.trellis.gateway.loadbalancer.MeshLoadBalancers;
 import io.trellis.gateway.loadbalancer.ServiceBalancer;
 import io.trellis.gateway.metrics.MeshMetrics;
+import io.trellis.gateway.server.ControlLoop;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
@@ -17,7 +18,8 @@ import org.springframework.beans.factory.DisposableBean;
  * The active health checks of the destination services whose policy has them
  * ({@code mesh.policy.health-check}): one {@link HealthChecker} per such service, started,
  * changed or stopped as each applied policy says, over a connection pool of their own so a
- * check never waits behind (or takes a connection from) the data path.
+ * check never waits behind (or takes a connection from) the data path, and in the sidecar on its
+ * control thread ({@link ControlLoop}), not the event loop that proxies requests.
  */
 public class HealthChecks implements DisposableBean {
 
@@ -32,9 +34,22 @@ public class HealthChecks implements DisposableBean {
 
 	private final Map<String, HealthChecker> checkers = new ConcurrentHashMap<>();
 
+	private final ControlLoop loop;
+
 	public HealthChecks(MeshLoadBalancers balancers, MeshMetrics metrics) {
+		this(balancers, metrics, null);
+	}
+
+	/**
+	 * @param balancers the balancers whose endpoints are checked
+	 * @param metrics counts the checks' outcomes
+	 * @param loop the thread the checks' I/O runs on, or null for Reactor Netty's shared event
+	 * loops
+	 */
+	public HealthChecks(MeshLoadBalancers balancers, MeshMetrics metrics, ControlLoop loop) {
 		this.balancers = balancers;
 		this.metrics = metrics;
+		this.loop = loop;
 	}
 
 	private synchronized HttpClient client() {
@@ -44,7 +59,8 @@ public class HealthChecks implements DisposableBean {
 				.pendingAcquireMaxCount(-1)
 				.maxIdleTime(Duration.ofSeconds(30))
 				.build();
-			this.client = HttpClient.create(this.connections).followRedirect(false);
+			HttpClient client = HttpClient.create(this.connections).followRedirect(false);
+			this.client = (this.loop != null) ? this.loop.runOn(client) : client;
 		}
 		return this.client;
 	}
