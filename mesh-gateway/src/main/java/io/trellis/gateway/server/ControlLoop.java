@@ -30,11 +30,6 @@ public class ControlLoop implements DisposableBean {
 		return client.runOn(this.loops);
 	}
 
-	/** The control thread's loop resources. */
-	public LoopResources loops() {
-		return this.loops;
-	}
-
 	@Override
 	public void destroy() {
 		this.loops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
