@@ -51,6 +51,10 @@ public class Bench implements Callable<Integer> {
 			+ "200 with --smoke).")
 	List<Integer> rates;
 
+	@Option(names = "--scrape-interval", description = "S1: scrape both sidecars' /actuator/prometheus every this "
+			+ "many milliseconds while it measures, as Prometheus would (default: no scraping).")
+	Integer scrapeInterval;
+
 	@Option(names = "--startup-runs", description = "S5: starts of each process (default 5; 1 with --smoke).")
 	Integer startupRuns;
 
@@ -84,6 +88,7 @@ public class Bench implements Callable<Integer> {
 				+ ((this.jitWarmup != null) ? " --jit-warmup " + this.jitWarmup : "")
 				+ ((this.startupRuns != null) ? " --startup-runs " + this.startupRuns : "")
 				+ ((this.rates != null) ? " --rates " + this.rates.stream().map(String::valueOf).collect(Collectors.joining(",")) : "")
+				+ ((this.scrapeInterval != null) ? " --scrape-interval " + this.scrapeInterval : "")
 				+ ((this.baseline != null) ? " --baseline " + this.baseline : "")
 				+ this.jvmOptions.stream().map((option) -> " --jvm-option=" + option).collect(Collectors.joining());
 		Report report = new Report(command);
@@ -192,6 +197,13 @@ public class Bench implements Callable<Integer> {
 						+ this.rates);
 			}
 			settings.rates = List.copyOf(this.rates);
+		}
+		if (this.scrapeInterval != null) {
+			if (this.scrapeInterval <= 0) {
+				throw new IllegalArgumentException("--scrape-interval must be a positive number of milliseconds, e.g. "
+						+ "--scrape-interval 1000; got " + this.scrapeInterval);
+			}
+			settings.scrapeInterval = Duration.ofMillis(this.scrapeInterval);
 		}
 		if (this.baseline != null) {
 			settings.baseline = this.baseline.toAbsolutePath().normalize();

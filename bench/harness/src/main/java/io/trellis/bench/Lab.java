@@ -29,6 +29,11 @@ final class Lab implements AutoCloseable {
 
 	static final int UPSTREAM = 19080;
 
+	/** The admin ports of sidecar A (the client's) and sidecar B (the upstream's). */
+	static final int SIDECAR_A_ADMIN = 19100;
+
+	static final int SIDECAR_B_ADMIN = 19200;
+
 	static final String BODY = "x".repeat(1024);
 
 	/**
@@ -196,8 +201,8 @@ final class Lab implements AutoCloseable {
 				this.controlPlane);
 		registerDirectUpstream();
 		this.heartbeats.scheduleWithFixedDelay(this::registerDirectUpstream, 5, 5, TimeUnit.SECONDS);
-		this.sidecarA = sidecar("sidecar-a", "bench-client", 19999, 19100, "/actuator/health/readiness");
-		this.sidecarB = sidecar("sidecar-b", "up", UPSTREAM, 19200, "/");
+		this.sidecarA = sidecar("sidecar-a", "bench-client", 19999, SIDECAR_A_ADMIN, "/actuator/health/readiness");
+		this.sidecarB = sidecar("sidecar-b", "up", UPSTREAM, SIDECAR_B_ADMIN, "/");
 		Http.awaitOk("sidecar A to the upstream", "http://127.0.0.1:19101/", "direct-up", Duration.ofMinutes(2),
 				this.sidecarA);
 		Http.awaitOk("sidecar A to sidecar B", "http://127.0.0.1:19101/", "up", Duration.ofMinutes(2), this.sidecarB);

@@ -153,7 +153,11 @@ final class Scenarios {
 				+ this.settings.warmup.toSeconds() + " s of warm-up at the same rate. Added = target minus direct.");
 		List<Lab.Target> targets = new ArrayList<>(this.lab.targets());
 		targets.removeIf((t) -> t.name().equals("stock SCG") || t.name().equals(Lab.BASELINE_TARGET));
-		try (LoadGenerator generator = new LoadGenerator()) {
+		Scraper scraper = (this.settings.scrapeInterval != null)
+				? new Scraper(List.of("http://127.0.0.1:" + Lab.SIDECAR_A_ADMIN + "/actuator/prometheus",
+						"http://127.0.0.1:" + Lab.SIDECAR_B_ADMIN + "/actuator/prometheus"), this.settings.scrapeInterval)
+				: null;
+		try (scraper; LoadGenerator generator = new LoadGenerator()) {
 			for (int rate : this.settings.rates) {
 				Map<String, List<LoadGenerator.Result>> results = new LinkedHashMap<>();
 				targets.forEach((t) -> results.put(t.name(), new ArrayList<>()));
@@ -187,6 +191,13 @@ final class Scenarios {
 					this.report.paragraph("At " + rate + " req/s: two-sidecar added p99 / two-HAProxy added p99 = **"
 							+ ratio(sidecars, haproxy) + "**; two-sidecar / two-nginx = " + ratio(sidecars, nginx) + ".");
 				}
+			}
+			if (scraper != null) {
+				// Each sidecar's admin listener, scraped as Prometheus scrapes it, all through S1
+				// (warm-ups included), whichever target was measured: HAProxy and nginx have none.
+				this.report.paragraph("Throughout S1 both sidecars' metrics were scraped (`GET /actuator/prometheus` on "
+						+ "their admin listeners) every " + this.settings.scrapeInterval.toMillis() + " ms, as Prometheus "
+						+ "would: " + scraper.summary() + ".");
 			}
 		}
 	}
@@ -1159,6 +1170,9 @@ final class Scenarios {
 
 		List<Integer> rates = List.of(200, 1000, 2000);
 
+		/** S1: how often the sidecars' metrics are scraped while it measures; null for never. */
+		Duration scrapeInterval;
+
 		int connections = 16;
 
 		int openConnections = 1000;
@@ -1199,6 +1213,8 @@ final class Scenarios {
 			settings.jitWarmup = Duration.ofSeconds(3);
 			settings.rateWarmup = Duration.ofSeconds(1);
 			settings.rates = List.of(200);
+			// so that the scraper runs in CI too
+			settings.scrapeInterval = Duration.ofMillis(500);
 			settings.openConnections = 100;
 			settings.startupRuns = 1;
 			settings.watchers = List.of(20);

@@ -35,4 +35,14 @@ class BenchOptionsTests {
 			.withMessageContaining(List.of(1000, 0).toString());
 	}
 
+	@Test
+	void s1ScrapesTheSidecarsOnlyWhenToldHowOften() {
+		assertThat(settings().scrapeInterval).isNull();
+		assertThat(settings("--smoke").scrapeInterval).isEqualTo(java.time.Duration.ofMillis(500));
+		assertThat(settings("--scrape-interval", "1000").scrapeInterval).isEqualTo(java.time.Duration.ofSeconds(1));
+		assertThatIllegalArgumentException().isThrownBy(() -> settings("--scrape-interval", "0"))
+			.withMessageContaining("--scrape-interval")
+			.withMessageContaining("got 0");
+	}
+
 }

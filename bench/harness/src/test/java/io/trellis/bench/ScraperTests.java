@@ -1,0 +1,65 @@
+package io.trellis.bench;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import com.sun.net.httpserver.HttpServer;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+class ScraperTests {
+
+	@Test
+	void scrapesEachListenerEveryIntervalAndCountsWhatFailed() throws Exception {
+		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+		AtomicInteger served = new AtomicInteger();
+		byte[] body = "x".repeat(4096).getBytes(StandardCharsets.US_ASCII);
+		server.createContext("/actuator/prometheus", (exchange) -> {
+			served.incrementAndGet();
+			exchange.sendResponseHeaders(200, body.length);
+			exchange.getResponseBody().write(body);
+			exchange.close();
+		});
+		server.start();
+		int closed = closedPort();
+		try {
+			Scraper scraper = new Scraper(List.of("http://127.0.0.1:" + server.getAddress().getPort()
+					+ "/actuator/prometheus", "http://127.0.0.1:" + closed + "/actuator/prometheus"),
+					Duration.ofMillis(100));
+			try (scraper) {
+				Thread.sleep(1000);
+			}
+			// closed: the round under way has finished
+			String summary = scraper.summary();
+			// About ten rounds in a second; each round scrapes both, one of which refuses.
+			assertThat(served.get()).isBetween(5, 11);
+			assertThat(summary).startsWith(served.get() + " scrapes of 2 admin listeners (about 4 KiB each")
+				.contains(", " + served.get() + " failed")
+				.contains(String.valueOf(closed));
+		}
+		finally {
+			server.stop(0);
+		}
+	}
+
+	@Test
+	void anIntervalThatIsNotPositiveIsRefused() {
+		assertThatIllegalArgumentException().isThrownBy(() -> new Scraper(List.of("http://127.0.0.1:1/"), Duration.ZERO))
+			.withMessageContaining("scrape interval");
+	}
+
+	private static int closedPort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
