@@ -51,8 +51,10 @@ public class Bench implements Callable<Integer> {
 			+ "200 with --smoke).")
 	List<Integer> rates;
 
-	@Option(names = "--scrape-interval", description = "S1: scrape both sidecars' /actuator/prometheus every this "
-			+ "many milliseconds while it measures, as Prometheus would (default: no scraping).")
+	@Option(names = "--scrape-interval", description = "Scrape the sidecars' admin listeners every this many "
+			+ "milliseconds, as Prometheus would: both sidecars' /actuator/prometheus throughout S1; in S2 the "
+			+ "measured sidecar's /actuator/health/liveness and /actuator/prometheus while wrk saturates it "
+			+ "(default: no scraping).")
 	Integer scrapeInterval;
 
 	@Option(names = "--startup-runs", description = "S5: starts of each process (default 5; 1 with --smoke).")

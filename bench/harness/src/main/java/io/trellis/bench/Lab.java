@@ -34,6 +34,9 @@ final class Lab implements AutoCloseable {
 
 	static final int SIDECAR_B_ADMIN = 19200;
 
+	/** The admin port of the --baseline checkout's sidecar. */
+	static final int BASELINE_ADMIN = 19500;
+
 	static final String BODY = "x".repeat(1024);
 
 	/**
@@ -213,7 +216,7 @@ final class Lab implements AutoCloseable {
 	 * admin port 19500, outbound 19501), so that S2 and S3 measure two versions in one run.
 	 */
 	void startBaselineSidecar(Path baseline) {
-		this.sidecarBaseline = sidecar("sidecar-baseline", PROXY_CPU, baseline, "bench-client-baseline", 19999, 19500,
+		this.sidecarBaseline = sidecar("sidecar-baseline", PROXY_CPU, baseline, "bench-client-baseline", 19999, BASELINE_ADMIN,
 				"/actuator/health/readiness", 19888, List.of(), List.of());
 		Http.awaitOk("baseline sidecar to the upstream", "http://127.0.0.1:19501/", "direct-up", Duration.ofMinutes(2),
 				this.sidecarBaseline);

@@ -135,6 +135,15 @@ final class Scenarios {
 				+ " failed (not measured).");
 	}
 
+	/** The admin port of the one sidecar a target of S2 measures, or null for the other targets. */
+	private static Integer adminPort(String target) {
+		return switch (target) {
+			case "1 sidecar" -> Lab.SIDECAR_A_ADMIN;
+			case Lab.BASELINE_TARGET -> Lab.BASELINE_ADMIN;
+			default -> null;
+		};
+	}
+
 	/** {@code names}, and the --baseline checkout's sidecar after the first when there is one. */
 	private List<String> withBaseline(List<String> names) {
 		List<String> all = new ArrayList<>(names);
@@ -203,7 +212,7 @@ final class Scenarios {
 	}
 
 	/** S2: maximum throughput of one proxy hop on one core (wrk, closed loop). */
-	void s2() {
+	void s2() throws InterruptedException {
 		this.report.section("S2 throughput on one core (wrk, closed loop)");
 		this.report.paragraph("`wrk -t1 -c" + this.settings.connections + " -d" + this.settings.duration.toSeconds()
 				+ "s` on CPU " + Lab.LOAD_CPU + " against one proxy on CPU " + Lab.PROXY_CPU + "; median of "
@@ -211,18 +220,42 @@ final class Scenarios {
 		List<String> names = withBaseline(List.of("1 sidecar", "1 HAProxy", "1 nginx", "stock SCG", "direct"));
 		Map<String, List<Double>> rates = new LinkedHashMap<>();
 		names.forEach((n) -> rates.put(n, new ArrayList<>()));
+		// With --scrape-interval: the admin listener of the sidecar being measured, scraped and
+		// probed while wrk saturates it, as Prometheus and the kubelet would.
+		Map<String, List<Double>> adminTimes = new LinkedHashMap<>();
+		Map<String, Long> adminFailures = new LinkedHashMap<>();
 		for (int run = 0; run < this.settings.runs; run++) {
 			List<String> order = new ArrayList<>(names);
 			Collections.shuffle(order, this.random);
 			for (String name : order) {
 				Lab.Target target = this.lab.target(name);
-				rates.get(name).add(Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), this.settings.connections,
-						this.settings.duration));
+				Integer admin = adminPort(name);
+				Scraper scraper = (admin != null && this.settings.scrapeInterval != null)
+						? new Scraper(List.of("http://127.0.0.1:" + admin + "/actuator/health/liveness",
+								"http://127.0.0.1:" + admin + "/actuator/prometheus"), this.settings.scrapeInterval)
+						: null;
+				try (scraper) {
+					rates.get(name).add(Wrk.run(Lab.LOAD_CPU, target.url(), target.host(), this.settings.connections,
+							this.settings.duration));
+				}
+				if (scraper != null) {
+					adminTimes.computeIfAbsent(name, (n) -> new ArrayList<>()).addAll(scraper.times());
+					adminFailures.merge(name, scraper.failures(), Long::sum);
+				}
 			}
 		}
 		List<List<String>> rows = new ArrayList<>();
 		rates.forEach((name, values) -> rows.add(List.of(name, Stats.format(values, "", 0))));
 		this.report.table(List.of("target", "requests/s"), rows);
+		if (!adminTimes.isEmpty()) {
+			this.report.paragraph("While wrk saturated each sidecar, its admin listener was probed and scraped "
+					+ "(`/actuator/health/liveness`, then `/actuator/prometheus`) every "
+					+ this.settings.scrapeInterval.toMillis() + " ms; client-side time of each answer:");
+			List<List<String>> adminRows = new ArrayList<>();
+			adminTimes.forEach((name, times) -> adminRows.add(List.of(name, String.valueOf(times.size()),
+					Scraper.timing(times), String.valueOf(adminFailures.get(name)))));
+			this.report.table(List.of("sidecar", "answers", "time", "failed"), adminRows);
+		}
 		double sidecar = Stats.median(rates.get("1 sidecar"));
 		this.report.paragraph("Sidecar / HAProxy throughput = **" + ratio(sidecar, Stats.median(rates.get("1 HAProxy")))
 				+ "**; sidecar / stock Spring Cloud Gateway = **" + ratio(sidecar, Stats.median(rates.get("stock SCG")))

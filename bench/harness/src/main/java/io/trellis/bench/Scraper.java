@@ -65,18 +65,37 @@ final class Scraper implements AutoCloseable {
 
 	/** What the scrapes did so far, as a sentence of the report. */
 	String summary() {
-		List<Double> times;
-		synchronized (this.micros) {
-			times = this.micros.stream().map((us) -> us / 1000.0).toList();
-		}
+		List<Double> times = times();
 		long failed = this.failures.get();
 		String result = times.size() + " scrapes of " + this.urls.size() + " admin listeners ("
 				+ (times.isEmpty() ? "none answered"
 						: "about " + (this.bytes.get() / times.size() / 1024) + " KiB each; time per scrape at the "
-								+ "client: median " + Stats.number(Stats.median(times), 1) + " ms, maximum "
-								+ Stats.number(times.stream().mapToDouble(Double::doubleValue).max().orElse(0), 1) + " ms")
+								+ "client: " + timing(times))
 				+ "), " + failed + " failed";
 		return (failed > 0) ? result + " (last: " + this.lastFailure + ")" : result;
+	}
+
+	/** The client-side time of each successful scrape so far, in milliseconds. */
+	List<Double> times() {
+		synchronized (this.micros) {
+			return this.micros.stream().map((us) -> us / 1000.0).toList();
+		}
+	}
+
+	/** Scrapes that failed so far. */
+	long failures() {
+		return this.failures.get();
+	}
+
+	/** Median, 99th percentile and maximum of {@code times} (ms), as text. */
+	static String timing(List<Double> times) {
+		if (times.isEmpty()) {
+			return "none";
+		}
+		List<Double> sorted = times.stream().sorted().toList();
+		double p99 = sorted.get((int) Math.min(sorted.size() - 1, Math.ceil(sorted.size() * 0.99) - 1));
+		return "median " + Stats.number(Stats.median(times), 1) + " ms, p99 " + Stats.number(p99, 1) + " ms, maximum "
+				+ Stats.number(sorted.get(sorted.size() - 1), 1) + " ms";
 	}
 
 	/** Stops scraping; a scrape under way finishes first. */
