@@ -30,6 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param accessLog The access log: one JSON line per request, off by default.
  * @param tap The tap endpoint on the admin listener, which streams live request metadata.
  * @param tracing Spans of the sidecar's requests, exported to Zipkin.
+ * @param watchdog The watch on the traffic's event loops: their lag, and liveness when one is stuck.
  * <p>
  * Each record checks its values as it is bound (no Bean Validation provider: bootstrapping one
  * cost the sidecar about half a second of start time), so a bad value stops the start with
@@ -40,7 +41,7 @@ public record SidecarProperties(String service, String instanceId, @DefaultValue
 		@DefaultValue App app, @DefaultValue Inbound inbound, @DefaultValue Outbound outbound,
 		@DefaultValue Admin admin, @DefaultValue ControlPlane controlPlane, Path stateFile,
 		@DefaultValue Telemetry telemetry, @DefaultValue AccessLog accessLog, @DefaultValue Tap tap,
-		@DefaultValue Tracing tracing) {
+		@DefaultValue Tracing tracing, @DefaultValue Watchdog watchdog) {
 
 	public static final String PREFIX = "mesh.proxy";
 
@@ -113,6 +114,33 @@ public record SidecarProperties(String service, String instanceId, @DefaultValue
 		public Admin {
 			notBlank("admin.address", address);
 			checkPort("admin.port", port, 0);
+		}
+	}
+
+	/**
+	 * @param interval How often the control thread hands each traffic event loop a task, to
+	 * measure its lag (trellis.event.loop.lag) and notice when it is stuck.
+	 * @param stuckAfter How long such a task may wait before its loop counts as stuck: the sidecar
+	 * then logs the loop's stack and reports liveness BROKEN (/actuator/health/liveness answers
+	 * 503) until the loop runs tasks again. 0 turns the watchdog off.
+	 */
+	public record Watchdog(@DefaultValue("1s") Duration interval, @DefaultValue("5s") Duration stuckAfter) {
+
+		public Watchdog {
+			positive("watchdog.interval", interval);
+			if (stuckAfter == null || stuckAfter.isNegative()) {
+				throw new IllegalArgumentException(PREFIX + ".watchdog.stuck-after must be 0 (off) or a positive "
+						+ "duration but was " + stuckAfter);
+			}
+			if (!stuckAfter.isZero() && stuckAfter.compareTo(interval) < 0) {
+				throw new IllegalArgumentException(PREFIX + ".watchdog.stuck-after (" + stuckAfter
+						+ ") must not be shorter than " + PREFIX + ".watchdog.interval (" + interval + ")");
+			}
+		}
+
+		/** Whether the watchdog runs. */
+		public boolean enabled() {
+			return !this.stuckAfter.isZero();
 		}
 	}
 

@@ -4,16 +4,21 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.micrometer.core.instrument.binder.logging.LogbackMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.trellis.gateway.autoconfigure.SidecarAutoConfiguration;
 import io.trellis.gateway.controlplane.StateStore;
@@ -39,6 +44,8 @@ import reactor.netty.ByteBufFlux;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.server.HttpServer;
+import reactor.netty.resources.ConnectionProvider;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -57,6 +64,7 @@ import org.springframework.cloud.gateway.filter.factory.GatewayFilterFactory;
 import org.springframework.cloud.gateway.handler.predicate.RoutePredicateFactory;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.web.client.RestClient;
 
 import static io.trellis.gateway.test.SidecarFixtures.endpoint;
@@ -127,7 +135,7 @@ class SidecarIntegrationTests {
 				"--mesh.proxy.outbound.port=0", "--mesh.proxy.inbound.port=0", "--mesh.proxy.admin.port=" + this.admin,
 				"--mesh.proxy.state-file=" + stateFile,
 				"--mesh.proxy.control-plane.uri=http://127.0.0.1:" + this.closedPort,
-				"--mesh.proxy.control-plane.request-timeout=1s");
+				"--mesh.proxy.control-plane.request-timeout=1s", "--mesh.proxy.watchdog.stuck-after=1s");
 		this.outbound = ((WebServerApplicationContext) this.sidecar).getWebServer().getPort();
 		this.inbound = this.sidecar.getBean(InboundServer.class).getPort();
 	}
@@ -302,6 +310,63 @@ class SidecarIntegrationTests {
 			.map(Thread::getName)
 			.filter((name) -> name.startsWith(ControlLoop.THREAD_PREFIX))).isNotEmpty());
 		assertThat(this.sidecar.getBean(ControlLoop.class)).isNotNull();
+	}
+
+	@Test
+	void theAdminListenerAnswersWhileTheEventLoopThatProxiesIsBusyAndLivenessBreaksWhileItIsStuck() throws Exception {
+		// Every event loop that serves the traffic held, as a blocking call in a filter would hold
+		// it; the admin listener, on the control thread, still answers probes and scrapes, and the
+		// watchdog (stuck-after 1 s here) reports liveness broken until the loops run again.
+		EventLoopGroup traffic = this.sidecar.getBean(ReactorResourceFactory.class).getLoopResources().onServer(true);
+		List<EventExecutor> loops = new ArrayList<>();
+		traffic.forEach(loops::add);
+		CountDownLatch release = new CountDownLatch(1);
+		CountDownLatch held = new CountDownLatch(loops.size());
+		for (EventExecutor loop : loops) {
+			loop.execute(() -> {
+				// Busy, not waiting: BlockHound refuses a blocking wait on an event loop.
+				held.countDown();
+				long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+				while (release.getCount() > 0 && System.nanoTime() < deadline) {
+					// busy (BlockHound counts even Thread.onSpinWait as blocking)
+				}
+			});
+		}
+		// The test's own client on a loop of its own: the global one is the sidecar's.
+		LoopResources own = LoopResources.create("admin-test", 1, true);
+		try {
+			assertThat(held.await(10, TimeUnit.SECONDS)).as("every traffic event loop held").isTrue();
+			HttpClient client = HttpClient.create(ConnectionProvider.newConnection()).runOn(own);
+			for (String path : List.of("/actuator/prometheus", "/actuator/mesh")) {
+				assertThat(status(client, path)).as(path).isEqualTo(200);
+			}
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(status(client, "/actuator/health/liveness")).isEqualTo(503));
+			assertThat(status(client, "/actuator/prometheus")).isEqualTo(200);
+			release.countDown();
+			Awaitility.await()
+				.atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(status(client, "/actuator/health/liveness")).isEqualTo(200));
+			String metrics = client.get()
+				.uri("http://127.0.0.1:" + this.admin + "/actuator/prometheus")
+				.responseSingle((response, body) -> body.asString())
+				.block(Duration.ofSeconds(5));
+			assertThat(metrics).contains("trellis_event_loop_lag_seconds_max");
+		}
+		finally {
+			release.countDown();
+			own.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(5));
+		}
+		// and the traffic's loops are free again
+		assertThat(call(this.outbound, "/items", Map.of("Host", "orders")).status()).isEqualTo(200);
+	}
+
+	private Integer status(HttpClient client, String path) {
+		return client.get()
+			.uri("http://127.0.0.1:" + this.admin + path)
+			.responseSingle((response, body) -> body.asString().then(Mono.just(response.status().code())))
+			.block(Duration.ofSeconds(5));
 	}
 
 	@Test

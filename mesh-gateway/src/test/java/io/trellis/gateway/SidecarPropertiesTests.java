@@ -84,6 +84,21 @@ class SidecarPropertiesTests {
 	}
 
 	@Test
+	void theWatchdogIsOnByDefaultCanBeTurnedOffAndBadValuesAreNamed() {
+		SidecarProperties properties = bind(with("mesh.proxy.app.port", "8080"));
+		assertThat(properties.watchdog().interval()).isEqualTo(Duration.ofSeconds(1));
+		assertThat(properties.watchdog().stuckAfter()).isEqualTo(Duration.ofSeconds(5));
+		assertThat(properties.watchdog().enabled()).isTrue();
+		assertThat(bind(with("mesh.proxy.watchdog.stuck-after", "0")).watchdog().enabled()).isFalse();
+		assertBindFails(with("mesh.proxy.watchdog.interval", "0s"),
+				"mesh.proxy.watchdog.interval must be a positive duration");
+		assertBindFails(with("mesh.proxy.watchdog.stuck-after", "-1s"),
+				"mesh.proxy.watchdog.stuck-after must be 0 (off) or a positive duration");
+		assertBindFails(with("mesh.proxy.watchdog.stuck-after", "500ms"),
+				"mesh.proxy.watchdog.stuck-after (PT0.5S) must not be shorter than mesh.proxy.watchdog.interval (PT1S)");
+	}
+
+	@Test
 	void theSidecarDoesNotStartWithABadValueAndSaysWhichOne() {
 		SpringApplication application = new SpringApplication(SidecarApplication.class);
 		application.setWebApplicationType(WebApplicationType.REACTIVE);

@@ -224,6 +224,7 @@ final class Scenarios {
 		// probed while wrk saturates it, as Prometheus and the kubelet would.
 		Map<String, List<Double>> adminTimes = new LinkedHashMap<>();
 		Map<String, Long> adminFailures = new LinkedHashMap<>();
+		Map<String, Double> adminLag = new LinkedHashMap<>();
 		for (int run = 0; run < this.settings.runs; run++) {
 			List<String> order = new ArrayList<>(names);
 			Collections.shuffle(order, this.random);
@@ -241,6 +242,7 @@ final class Scenarios {
 				if (scraper != null) {
 					adminTimes.computeIfAbsent(name, (n) -> new ArrayList<>()).addAll(scraper.times());
 					adminFailures.merge(name, scraper.failures(), Long::sum);
+					adminLag.merge(name, scraper.maxLagMillis(), Math::max);
 				}
 			}
 		}
@@ -253,8 +255,10 @@ final class Scenarios {
 					+ this.settings.scrapeInterval.toMillis() + " ms; client-side time of each answer:");
 			List<List<String>> adminRows = new ArrayList<>();
 			adminTimes.forEach((name, times) -> adminRows.add(List.of(name, String.valueOf(times.size()),
-					Scraper.timing(times), String.valueOf(adminFailures.get(name)))));
-			this.report.table(List.of("sidecar", "answers", "time", "failed"), adminRows);
+					Scraper.timing(times), String.valueOf(adminFailures.get(name)),
+					(adminLag.get(name) < 0) ? "—" : Stats.number(adminLag.get(name), 1))));
+			this.report.table(List.of("sidecar", "answers", "time", "failed",
+					"largest event-loop lag it reported, ms (`trellis_event_loop_lag_seconds_max`)"), adminRows);
 		}
 		double sidecar = Stats.median(rates.get("1 sidecar"));
 		this.report.paragraph("Sidecar / HAProxy throughput = **" + ratio(sidecar, Stats.median(rates.get("1 HAProxy")))

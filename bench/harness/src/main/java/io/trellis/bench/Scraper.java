@@ -52,6 +52,7 @@ final class Scraper implements AutoCloseable {
 				String body = Http.text(url);
 				long took = (System.nanoTime() - start) / 1000;
 				this.bytes.addAndGet(body.length());
+				noteLag(body);
 				synchronized (this.micros) {
 					this.micros.add(took);
 				}
@@ -61,6 +62,32 @@ final class Scraper implements AutoCloseable {
 				this.lastFailure = ex.getMessage();
 			}
 		}
+	}
+
+	/** The largest event-loop lag a sidecar reported in a scrape, in seconds; negative when none did. */
+	private volatile double maxLag = -1;
+
+	/** Notes the sidecar's {@code trellis_event_loop_lag_seconds_max} (its watchdog's) in a Prometheus exposition. */
+	private void noteLag(String exposition) {
+		for (String line : exposition.split("\n")) {
+			if (line.startsWith("trellis_event_loop_lag_seconds_max")) {
+				try {
+					double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+					if (value > this.maxLag) {
+						this.maxLag = value;
+					}
+				}
+				catch (NumberFormatException ex) {
+					// not a sample line
+				}
+			}
+		}
+	}
+
+	/** The largest event-loop lag the scraped sidecars reported, in ms; negative when none reported one. */
+	double maxLagMillis() {
+		double lag = this.maxLag;
+		return (lag < 0) ? -1 : lag * 1000;
 	}
 
 	/** What the scrapes did so far, as a sentence of the report. */

@@ -21,7 +21,8 @@ class ScraperTests {
 	void scrapesEachListenerEveryIntervalAndCountsWhatFailed() throws Exception {
 		HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
 		AtomicInteger served = new AtomicInteger();
-		byte[] body = "x".repeat(4096).getBytes(StandardCharsets.US_ASCII);
+		byte[] body = ("# TYPE trellis_event_loop_lag_seconds_max gauge\ntrellis_event_loop_lag_seconds_max 0.0125\n"
+				+ "x".repeat(4096)).getBytes(StandardCharsets.US_ASCII);
 		server.createContext("/actuator/prometheus", (exchange) -> {
 			served.incrementAndGet();
 			exchange.sendResponseHeaders(200, body.length);
@@ -44,10 +45,21 @@ class ScraperTests {
 			assertThat(summary).startsWith(served.get() + " scrapes of 2 admin listeners (about 4 KiB each")
 				.contains(", " + served.get() + " failed")
 				.contains(String.valueOf(closed));
+			assertThat(scraper.maxLagMillis()).isEqualTo(12.5);
 		}
 		finally {
 			server.stop(0);
 		}
+	}
+
+	@Test
+	void noLagIsReportedWhereNoSidecarReportedOne() throws Exception {
+		Scraper scraper = new Scraper(List.of("http://127.0.0.1:" + closedPort() + "/"), Duration.ofMillis(50));
+		try (scraper) {
+			Thread.sleep(200);
+		}
+		assertThat(scraper.maxLagMillis()).isNegative();
+		assertThat(scraper.failures()).isPositive();
 	}
 
 	@Test

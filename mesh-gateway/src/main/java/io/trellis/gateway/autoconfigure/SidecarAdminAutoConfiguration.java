@@ -15,6 +15,7 @@ import io.trellis.gateway.retry.RetryBudgets;
 import io.trellis.gateway.route.ListenerResolver;
 import io.trellis.gateway.route.MeshRouteTable;
 import io.trellis.gateway.server.AdminServer;
+import io.trellis.gateway.server.ControlLoop;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -25,12 +26,12 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
-import org.springframework.http.client.ReactorResourceFactory;
 import org.springframework.http.server.reactive.HttpHandler;
 
 /**
  * The admin listener ({@link AdminServer}, {@code mesh.proxy.admin.*}) and the sidecar's
- * {@code /actuator/mesh} endpoint on it. Actuator runs in the sidecar's one application
+ * {@code /actuator/mesh} endpoint on it, served on the sidecar's control thread
+ * ({@link ControlLoop}). Actuator runs in the sidecar's one application
  * context: Spring Boot's {@code management.server.*} properties, which would start a second
  * context and server, are refused with a message naming the sidecar's own.
  */
@@ -40,8 +41,8 @@ public final class SidecarAdminAutoConfiguration {
 
 	@Bean
 	AdminServer meshAdminServer(ObjectProvider<HttpHandler> handler, SidecarProperties properties,
-			ObjectProvider<ReactorResourceFactory> resources, ObjectProvider<NettyServerCustomizer> customizers,
-			ListenerResolver listeners, Environment environment) {
+			ControlLoop loop, ObjectProvider<NettyServerCustomizer> customizers, ListenerResolver listeners,
+			Environment environment) {
 		for (String property : new String[] { "management.server.port", "management.server.address" }) {
 			if (environment.containsProperty(property)) {
 				throw new IllegalStateException(property + " is set, but the sidecar serves actuator on its admin "
@@ -49,8 +50,9 @@ public final class SidecarAdminAutoConfiguration {
 						+ " instead and remove " + property);
 			}
 		}
-		return new AdminServer(new SidecarAutoConfiguration.LazyHttpHandler(handler), properties.admin(),
-				resources.getIfAvailable(), customizers.orderedStream().toList(), listeners);
+		// On the control thread: scrapes, probes and taps do not hold up the traffic's event loop.
+		return new AdminServer(new SidecarAutoConfiguration.LazyHttpHandler(handler), properties.admin(), loop,
+				customizers.orderedStream().toList(), listeners);
 	}
 
 	@Bean

@@ -35,8 +35,11 @@ import io.trellis.gateway.route.MeshRouteTable;
 import io.trellis.gateway.route.Mirrors;
 import io.micrometer.observation.ObservationRegistry;
 import io.trellis.gateway.server.ControlLoop;
+import io.trellis.gateway.server.EventLoopWatchdog;
 import io.trellis.gateway.server.InboundServer;
 import io.netty.channel.ChannelOption;
+import reactor.netty.http.HttpResources;
+import reactor.netty.resources.LoopResources;
 import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -172,6 +175,26 @@ public final class SidecarAutoConfiguration {
 	@ConditionalOnMissingBean
 	ControlLoop meshControlLoop() {
 		return new ControlLoop();
+	}
+
+	/**
+	 * The watch on the traffic's event loops, from the control thread; none (a null bean) when
+	 * {@code mesh.proxy.watchdog.stuck-after} is 0.
+	 */
+	@Bean
+	EventLoopWatchdog meshEventLoopWatchdog(SidecarProperties properties, ControlLoop loop,
+			ObjectProvider<ReactorResourceFactory> resources, ApplicationEventPublisher events,
+			ObjectProvider<MeterRegistry> meters) {
+		SidecarProperties.Watchdog watchdog = properties.watchdog();
+		if (!watchdog.enabled()) {
+			return null;
+		}
+		// The loops the listeners serve on: the resource factory's, else Reactor Netty's global ones.
+		return new EventLoopWatchdog(() -> {
+			ReactorResourceFactory factory = resources.getIfAvailable();
+			LoopResources loops = (factory != null) ? factory.getLoopResources() : HttpResources.get();
+			return loops.onServer(LoopResources.hasNativeSupport());
+		}, loop, events, watchdog.interval(), watchdog.stuckAfter(), meters.getIfAvailable());
 	}
 
 	@Bean

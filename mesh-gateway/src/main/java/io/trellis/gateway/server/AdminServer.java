@@ -18,6 +18,11 @@ import org.springframework.http.server.reactive.HttpHandler;
  * mapping comes first, so an app's own {@code /actuator} paths are proxied as before, and no
  * other mapping is asked for a proxied request. Started before, and stopped after, the other
  * listeners, so that probes are answered while the inbound listener drains.
+ * <p>
+ * Given a {@link ControlLoop}, it accepts and serves its connections on the sidecar's control
+ * thread, not on the event loop that proxies requests: a Prometheus scrape writes the whole
+ * exposition at once, and a probe, an {@code /actuator/mesh} or a tap's subscription runs code
+ * too rarely called to be compiled. Requests queued behind them on the event loop.
  */
 public class AdminServer extends ListenerServer {
 
@@ -27,6 +32,12 @@ public class AdminServer extends ListenerServer {
 			List<NettyServerCustomizer> customizers, ListenerResolver listeners) {
 		super("admin", properties.address(), properties.port(), handler, resources, customizers, Duration.ZERO);
 		this.listeners = listeners;
+	}
+
+	/** The admin listener on the control thread of {@code loop}. */
+	public AdminServer(HttpHandler handler, SidecarProperties.Admin properties, ControlLoop loop,
+			List<NettyServerCustomizer> customizers, ListenerResolver listeners) {
+		this(handler, properties, loop.serverResources(), customizers, listeners);
 	}
 
 	@Override

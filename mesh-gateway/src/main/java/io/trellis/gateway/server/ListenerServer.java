@@ -20,7 +20,8 @@ import org.springframework.http.server.reactive.HttpHandler;
 
 /**
  * A listener of the sidecar besides Spring Boot's own web server (which is the outbound
- * listener): a Reactor Netty server on the same {@link HttpHandler} and event loops, started
+ * listener): a Reactor Netty server on the same {@link HttpHandler} and, unless given resources of
+ * its own, the same event loops, started
  * and stopped with the application context. Requests are told apart by the local port they
  * arrived on ({@link io.trellis.gateway.route.ListenerResolver}).
  */
