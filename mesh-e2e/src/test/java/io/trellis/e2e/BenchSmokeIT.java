@@ -80,6 +80,12 @@ class BenchSmokeIT {
 			assertThat(rows.group(2)).as("errors of " + rows.group(1)).isEqualTo("0");
 		}
 		assertThat(found).isEqualTo(7);
+		// --smoke scrapes the sidecars (every 500 ms): throughout S1, and in S2 while wrk saturates
+		// the measured one, whose watchdog reports its event loop's lag in each scrape.
+		assertThat(text.substring(text.indexOf("## S1"), text.indexOf("## S2")))
+			.containsPattern("as Prometheus would: [1-9]\\d* scrapes of 2 admin listeners \\(about \\d+ KiB each; .*\\), 0 failed\\.");
+		assertThat(text.substring(text.indexOf("## S2"), text.indexOf("## S3")))
+			.containsPattern("(?m)^\\| 1 sidecar \\| [1-9]\\d* \\| median [\\d.]+ ms, p99 [\\d.]+ ms, maximum [\\d.]+ ms \\| 0 \\| [\\d.]+ \\|$");
 		// S9: both sidecars measured without errors, and the matching cost reported.
 		Matcher scale = Pattern.compile("^\\| (1|50) services?, (first|last) route \\|.*\\| (\\d+) \\|$", Pattern.MULTILINE)
 			.matcher(text.substring(text.indexOf("## S9"), text.indexOf("## S10")));
