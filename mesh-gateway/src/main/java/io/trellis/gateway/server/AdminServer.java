@@ -28,7 +28,7 @@ public class AdminServer extends ListenerServer {
 
 	private final ListenerResolver listeners;
 
-	public AdminServer(HttpHandler handler, SidecarProperties.Admin properties, ReactorResourceFactory resources,
+	private AdminServer(HttpHandler handler, SidecarProperties.Admin properties, ReactorResourceFactory resources,
 			List<NettyServerCustomizer> customizers, ListenerResolver listeners) {
 		super("admin", properties.address(), properties.port(), handler, resources, customizers, Duration.ZERO);
 		this.listeners = listeners;
