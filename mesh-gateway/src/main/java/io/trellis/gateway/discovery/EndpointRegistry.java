@@ -9,7 +9,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import io.trellis.core.registry.Endpoint;
 import io.trellis.core.registry.ServiceEndpoints;
 
-import org.springframework.cloud.client.DefaultServiceInstance;
 import org.springframework.cloud.client.ServiceInstance;
 
 /**
@@ -53,7 +52,7 @@ public class EndpointRegistry {
 		static Snapshot of(ServiceEndpoints endpoints) {
 			List<ServiceInstance> instances = new ArrayList<>(endpoints.endpoints().size());
 			for (Endpoint endpoint : endpoints.endpoints()) {
-				instances.add(new DefaultServiceInstance(endpoint.instance(), endpoints.service(), endpoint.host(),
+				instances.add(new MeshServiceInstance(endpoint.instance(), endpoints.service(), endpoint.host(),
 						endpoint.port(), false, endpoint.labels()));
 			}
 			return new Snapshot(endpoints.service(), endpoints.version(), endpoints.endpoints(), List.copyOf(instances));

@@ -6,10 +6,12 @@ import java.util.List;
 import io.trellis.core.policy.LoadBalancing;
 import io.trellis.core.policy.OutlierDetection;
 import io.trellis.core.policy.Subset;
+import io.trellis.gateway.discovery.MeshServiceInstance;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
 import io.trellis.gateway.policy.PolicyCompiler;
 import io.trellis.gateway.route.MeshExchangeAttributes;
+import io.trellis.gateway.route.RequestUrls;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.client.ServiceInstance;
@@ -114,9 +116,13 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 	/**
 	 * The URL a request for {@code original} is sent to at {@code instance}: its scheme (https
 	 * when the endpoint is secure), host and port with the request's raw path and query, as
-	 * Spring Cloud's {@code LoadBalancerUriTools.reconstructURI} makes it, but appended as text
-	 * and parsed once, not rebuilt through a URI builder (nor asking the instance for its scheme,
-	 * which Spring Cloud's default instance answers by building a URI of its own).
+	 * Spring Cloud's {@code LoadBalancerUriTools.reconstructURI} makes it, but not rebuilt through
+	 * a URI builder (nor asking the instance for its scheme, which Spring Cloud's default instance
+	 * answers by building a URI of its own). For the registry's endpoints
+	 * ({@link MeshServiceInstance}) it is the endpoint's origin, parsed when the endpoint was
+	 * reported, with the request's path and query ({@link RequestUrls#onOrigin}): only those are
+	 * parsed per request. Other instances, and paths a relative reference cannot carry as they are
+	 * (empty, or starting with {@code //}), get the URL appended as text and parsed whole.
 	 */
 	static URI endpointUrl(ServiceInstance instance, URI original) {
 		String scheme = (original.getScheme() != null) ? original.getScheme() : "http";
@@ -126,6 +132,13 @@ public class MeshLoadBalancerFilter implements GlobalFilter, Ordered {
 				case "ws" -> "wss";
 				default -> scheme;
 			};
+		}
+		if (instance instanceof MeshServiceInstance endpoint) {
+			URI origin = endpoint.origin(scheme);
+			URI url = (origin != null) ? RequestUrls.onOrigin(origin, original) : null;
+			if (url != null) {
+				return url;
+			}
 		}
 		String host = instance.getHost();
 		if (host.indexOf(':') >= 0 && host.charAt(0) != '[') {

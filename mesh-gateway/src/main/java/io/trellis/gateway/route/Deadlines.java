@@ -2,6 +2,7 @@ package io.trellis.gateway.route;
 
 import java.time.Duration;
 
+import io.netty.util.AsciiString;
 import io.trellis.core.http.MeshHeaders;
 import io.trellis.gateway.error.MeshError;
 import io.trellis.gateway.error.MeshException;
@@ -23,6 +24,10 @@ public final class Deadlines {
 	/** The exchange attribute holding the request's deadline as a {@link System#nanoTime()} value. */
 	public static final String DEADLINE_ATTR = MeshExchangeAttributes.class.getName() + ".deadline";
 
+	private static final AsciiString TIMEOUT_NAME = AsciiString.cached(MeshHeaders.TIMEOUT);
+
+	private static final AsciiString GRPC_TIMEOUT_NAME = AsciiString.cached(GRPC_TIMEOUT);
+
 	/** The most a header may say; longer is treated as this. */
 	private static final long MAX_MILLIS = Duration.ofDays(1).toMillis();
 
@@ -34,8 +39,9 @@ public final class Deadlines {
 	 * @throws MeshException ({@link MeshError#BAD_REQUEST}) naming a malformed header
 	 */
 	public static Duration remaining(HttpHeaders headers) {
-		Duration mesh = parseMesh(headers.getFirst(MeshHeaders.TIMEOUT));
-		Duration grpc = parseGrpc(headers.getFirst(GRPC_TIMEOUT));
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.readable(headers);
+		Duration mesh = parseMesh((netty != null) ? netty.get(TIMEOUT_NAME) : headers.getFirst(MeshHeaders.TIMEOUT));
+		Duration grpc = parseGrpc((netty != null) ? netty.get(GRPC_TIMEOUT_NAME) : headers.getFirst(GRPC_TIMEOUT));
 		if (mesh == null) {
 			return grpc;
 		}

@@ -2,6 +2,8 @@ package io.trellis.gateway.route;
 
 import java.util.Locale;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.util.AsciiString;
 import io.trellis.core.http.MeshHeaders;
 import io.trellis.core.policy.ServiceNames;
 import io.trellis.gateway.error.MeshError;
@@ -21,6 +23,8 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
  */
 public final class DestinationResolver {
 
+	private static final AsciiString DESTINATION_NAME = AsciiString.cached(MeshHeaders.DESTINATION);
+
 	private DestinationResolver() {
 	}
 
@@ -31,12 +35,13 @@ public final class DestinationResolver {
 	 */
 	public static String resolve(ServerHttpRequest request) {
 		HttpHeaders headers = request.getHeaders();
-		String authority = headers.getFirst(MeshHeaders.DESTINATION);
+		io.netty.handler.codec.http.HttpHeaders netty = NettyHeaders.readable(headers);
+		String authority = (netty != null) ? netty.get(DESTINATION_NAME) : headers.getFirst(MeshHeaders.DESTINATION);
 		if (authority == null) {
 			authority = absoluteFormAuthority(request);
 		}
 		if (authority == null) {
-			authority = headers.getFirst(HttpHeaders.HOST);
+			authority = (netty != null) ? netty.get(HttpHeaderNames.HOST) : headers.getFirst(HttpHeaders.HOST);
 		}
 		if (authority == null && request.getURI().getHost() != null) {
 			authority = request.getURI().getRawAuthority();

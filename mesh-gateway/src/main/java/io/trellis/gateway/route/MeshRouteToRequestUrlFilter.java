@@ -20,8 +20,9 @@ import org.springframework.web.server.ServerWebExchange;
  * <li>{@code mesh://service} (outbound): the request URL is the route's URI itself; the load
  * balancer ({@link MeshLoadBalancerFilter}) builds the URL sent on, with the request's path and
  * query, once it has chosen the endpoint;</li>
- * <li>{@code http://host:port} (inbound, to the app): the request's raw path and query, already
- * valid URI text, are appended to the route's URI and parsed once.</li>
+ * <li>{@code http://host:port} (inbound, to the app): the route's URI, parsed when the route was
+ * made, with the request's raw path and query ({@link RequestUrls#onOrigin}); a path a relative
+ * reference cannot carry is appended to the route's URI as text and parsed whole.</li>
  * </ul>
  * A route of any other shape (the sidecar makes none) goes the gateway's way.
  */
@@ -55,6 +56,10 @@ public class MeshRouteToRequestUrlFilter extends RouteToRequestUrlFilter {
 				|| routeUri.getRawFragment() != null
 				|| (routeUri.getRawPath() != null && !routeUri.getRawPath().isEmpty())) {
 			return null;
+		}
+		URI url = RequestUrls.onOrigin(routeUri, requestUri);
+		if (url != null) {
+			return url;
 		}
 		String path = requestUri.getRawPath();
 		String query = requestUri.getRawQuery();

@@ -233,7 +233,7 @@ public class MeshWriteResponseFilter extends NettyWriteResponseFilter {
 	 * event loop's time.
 	 */
 	boolean isStreamed(ServerHttpResponse response) {
-		String value = response.getHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+		String value = NettyHeaders.first(response.getHeaders(), HttpHeaderNames.CONTENT_TYPE);
 		if (value == null || value.isEmpty()) {
 			return false;
 		}

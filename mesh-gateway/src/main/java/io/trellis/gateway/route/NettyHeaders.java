@@ -3,6 +3,7 @@ package io.trellis.gateway.route;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
+import io.netty.util.AsciiString;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -52,6 +53,17 @@ final class NettyHeaders {
 			netty = of(new HttpHeaders(headers));
 		}
 		return netty;
+	}
+
+	/**
+	 * The first value of the header {@code name} in {@code headers}, looked up in the Netty map
+	 * behind them when there is one: by a Netty name, whose hash is kept and which compares to
+	 * the map's names byte by byte, where a lookup through Spring's view hashes and compares a
+	 * {@code String} every time.
+	 */
+	static String first(HttpHeaders headers, AsciiString name) {
+		io.netty.handler.codec.http.HttpHeaders netty = readable(headers);
+		return (netty != null) ? netty.get(name) : headers.getFirst(name.toString());
 	}
 
 	/** Whether the Netty map behind Spring's view can be read in this runtime. */

@@ -1,5 +1,6 @@
 package io.trellis.gateway.route;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
 import reactor.core.publisher.Mono;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
@@ -25,7 +26,7 @@ public class OutboundRequestFilter implements GatewayFilter {
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		exchange.getAttributes().put(ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE, true);
-		String host = exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST);
+		String host = NettyHeaders.first(exchange.getRequest().getHeaders(), HttpHeaderNames.HOST);
 		if (host != null && host.equalsIgnoreCase(this.destination)) {
 			return chain.filter(exchange);
 		}

@@ -40,6 +40,28 @@ class MeshRouteToRequestUrlFilterTests {
 	}
 
 	@Test
+	void theRoutesOriginIsNotParsedAgainForEachRequest() {
+		URI route = URI.create("http://127.0.0.1:8080");
+		URI url = MeshRouteToRequestUrlFilter.requestUrl(route, URI.create("http://orders/a?b=c"));
+		assertThat(url).hasToString("http://127.0.0.1:8080/a?b=c");
+		assertThat(url.getHost()).isSameAs(route.getHost());
+		assertThat(url.getRawAuthority()).isSameAs(route.getRawAuthority());
+	}
+
+	@Test
+	void pathsARelativeReferenceCannotCarryAreKeptAsTheyCame() {
+		URI route = URI.create("http://127.0.0.1:8080");
+		URI url = MeshRouteToRequestUrlFilter.requestUrl(route, URI.create("http://orders//a//b?c"));
+		assertThat(url).hasToString("http://127.0.0.1:8080//a//b?c");
+		assertThat(url.getHost()).isEqualTo("127.0.0.1");
+		assertThat(url.getRawPath()).isEqualTo("//a//b");
+		url = MeshRouteToRequestUrlFilter.requestUrl(route, URI.create("http://orders"));
+		assertThat(url).hasToString("http://127.0.0.1:8080");
+		url = MeshRouteToRequestUrlFilter.requestUrl(route, URI.create("http://orders?q=1"));
+		assertThat(url).hasToString("http://127.0.0.1:8080?q=1");
+	}
+
+	@Test
 	void meshRoutesKeepTheRouteUriForTheLoadBalancerToResolve() {
 		URI route = URI.create("mesh://orders");
 		assertThat(MeshRouteToRequestUrlFilter.requestUrl(route, URI.create("http://orders/a?b=c"))).isSameAs(route);
