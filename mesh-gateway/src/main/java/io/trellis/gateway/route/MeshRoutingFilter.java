@@ -10,6 +10,7 @@ import java.util.function.Predicate;
 
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.util.AsciiString;
 import reactor.core.publisher.Flux;
@@ -195,20 +196,25 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR, clientResponse);
 		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR, connection);
 		ServerHttpResponse response = exchange.getResponse();
-		DefaultHttpHeaders copy = copyOf(clientResponse.responseHeaders());
-		HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(copy));
-		String contentType = copy.get(HttpHeaderNames.CONTENT_TYPE);
+		io.netty.handler.codec.http.HttpHeaders received = clientResponse.responseHeaders();
+		String contentType = received.get(HttpHeaderNames.CONTENT_TYPE);
 		if (contentType != null && !contentType.isEmpty()) {
 			attributes.put(ServerWebExchangeUtils.ORIGINAL_RESPONSE_CONTENT_TYPE_ATTR, contentType);
 		}
 		// The status before the header filters, which may look at it.
 		response.setStatusCode(HttpStatusCode.valueOf(clientResponse.status().code()));
-		HttpHeaders filtered = HttpHeadersFilter.filter(getHeadersFilters(), headers, exchange,
-				HttpHeadersFilter.Type.RESPONSE);
 		HttpHeaders target = response.getHeaders();
 		// Looked up in the Netty maps themselves where there are (the usual case), by Netty's
 		// names, whose hash is computed once rather than on every lookup through Spring's view.
 		io.netty.handler.codec.http.HttpHeaders out = NettyHeaders.of(target);
+		if (out != null && holdsOnlyTheServersFraming(out)) {
+			filterInto(exchange, received, out, target);
+			return;
+		}
+		DefaultHttpHeaders copy = copyOf(received);
+		HttpHeaders headers = new HttpHeaders(new Netty4HeadersAdapter(copy));
+		HttpHeaders filtered = HttpHeadersFilter.filter(getHeadersFilters(), headers, exchange,
+				HttpHeadersFilter.Type.RESPONSE);
 		if (filtered == headers && out != null) {
 			if (!copy.contains(HttpHeaderNames.TRANSFER_ENCODING) && copy.contains(HttpHeaderNames.CONTENT_LENGTH)) {
 				// A length and a transfer encoding never go together.
@@ -221,8 +227,8 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 			target.remove(HttpHeaders.TRANSFER_ENCODING);
 		}
 		if (filtered == headers) {
-			// The filters edited the copy in place (the usual case): its entries are added one by
-			// one, without the per-name value lists that Spring's view of a Netty map makes.
+			// The filters edited the copy in place: its entries are added one by one, without the
+			// per-name value lists that Spring's view of a Netty map makes.
 			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, copy.names());
 			if (out != null) {
 				// the server's response map itself: names and values go in as they are, not as Strings
@@ -242,6 +248,49 @@ public class MeshRoutingFilter extends NettyRoutingFilter {
 			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, filtered.headerNames());
 			target.addAll(filtered);
 		}
+	}
+
+	/**
+	 * Whether the server's response headers hold nothing yet but the framing its HTTP server
+	 * starts every response with ({@code Transfer-Encoding: chunked}, until a length is known):
+	 * then the upstream's headers can be filtered in that map itself.
+	 */
+	static boolean holdsOnlyTheServersFraming(io.netty.handler.codec.http.HttpHeaders out) {
+		return out.isEmpty() || (out.size() == 1 && out.contains(HttpHeaderNames.TRANSFER_ENCODING));
+	}
+
+	/**
+	 * The upstream's response headers into the server's response map, filtered there by the
+	 * response header filters (the usual case: the server has set nothing of its own but its
+	 * framing), rather than copied into a map of their own, filtered, and copied again. What
+	 * arrived is left as it was. The server's framing is kept unless the filtered headers state
+	 * a length or framing of their own, as when the headers are added to it. Should a filter
+	 * hand back headers of its own instead of editing these, the map is set back to the server's
+	 * framing and those are added.
+	 */
+	void filterInto(ServerWebExchange exchange, io.netty.handler.codec.http.HttpHeaders received,
+			io.netty.handler.codec.http.HttpHeaders out, HttpHeaders target) {
+		boolean chunked = out.contains(HttpHeaderNames.TRANSFER_ENCODING);
+		out.clear();
+		out.add(received);
+		HttpHeaders filtered = HttpHeadersFilter.filter(getHeadersFilters(), target, exchange,
+				HttpHeadersFilter.Type.RESPONSE);
+		Map<String, Object> attributes = exchange.getAttributes();
+		if (filtered == target) {
+			attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, out.names());
+			if (chunked && !out.contains(HttpHeaderNames.TRANSFER_ENCODING)
+					&& !out.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+				out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+			}
+			return;
+		}
+		out.clear();
+		if (chunked && (filtered.containsHeader(HttpHeaders.TRANSFER_ENCODING)
+				|| !filtered.containsHeader(HttpHeaders.CONTENT_LENGTH))) {
+			out.add(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+		}
+		attributes.put(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES, filtered.headerNames());
+		target.addAll(filtered);
 	}
 
 	/** A writable copy of the upstream response's headers, in a Netty header map. */

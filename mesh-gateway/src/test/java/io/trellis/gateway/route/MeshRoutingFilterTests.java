@@ -119,6 +119,18 @@ class MeshRoutingFilterTests {
 	}
 
 	@Test
+	void upstreamHeadersAreFilteredInTheServersMapWhileItHoldsNothingButItsFraming() {
+		DefaultHttpHeaders server = new DefaultHttpHeaders();
+		assertThat(MeshRoutingFilter.holdsOnlyTheServersFraming(server)).isTrue();
+		server.set("Transfer-Encoding", "chunked");
+		assertThat(MeshRoutingFilter.holdsOnlyTheServersFraming(server)).isTrue();
+		server.add("x-trellis-retries", "1");
+		assertThat(MeshRoutingFilter.holdsOnlyTheServersFraming(server)).isFalse();
+		server.remove("Transfer-Encoding");
+		assertThat(MeshRoutingFilter.holdsOnlyTheServersFraming(server)).isFalse();
+	}
+
+	@Test
 	void theRoutesResponseTimeoutComesFirstThenTheGateways() {
 		HttpClientProperties properties = new HttpClientProperties();
 		properties.setResponseTimeout(Duration.ofSeconds(7));
